@@ -1,0 +1,442 @@
+//! The SQL both store backends share.
+//!
+//! SQLite and PostgreSQL accept the same statements here (`$n` placeholders, `ON CONFLICT DO
+//! NOTHING`, 64-bit integers, byte strings), so the `Store` implementation is written once, as
+//! the macro [`sql_store!`], and expanded in each backend crate with its own pool, row type and
+//! the statement that opens an append transaction holding the database's writer lock. Each
+//! backend keeps its own connection setup and `migrations/`.
+
+/// Expands to the helper functions and `impl fixlog_store::Store for $store`.
+///
+/// `$store` must have a field `pool` of the backend's pool type; `$row` is the backend's row
+/// type; `$begin` is an async function `fn(&Pool) -> Result<Transaction, sqlx::Error>` that
+/// starts a transaction holding the single writer lock of the log.
+#[macro_export]
+macro_rules! sql_store {
+    ($store:ident, $row:ty, $begin:path) => {
+        mod sql_store_impl {
+            use std::collections::HashMap;
+
+            use fixlog_store::{
+                AppendOutcome, AppendRequest, AuditEvent, EntryQuery, Precondition, StoreError,
+                StoredCheckpoint, StoredEntry, TokenRecord, append_nodes, append_reads,
+                next_published,
+            };
+            use fixlog_tlog::{Hash, NodeId};
+            use sqlx::Row;
+            use time::OffsetDateTime;
+
+            use super::*;
+
+            const ENTRY_COLUMNS: &str = "e.seq, e.kind, e.published, e.body";
+
+        fn db(error: sqlx::Error) -> StoreError {
+            StoreError::Database {
+                message: error.to_string(),
+            }
+        }
+
+        fn micros(time: OffsetDateTime) -> i64 {
+            (time.unix_timestamp_nanos() / 1000) as i64
+        }
+
+        fn from_micros(value: i64) -> Result<OffsetDateTime, StoreError> {
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(value) * 1000).map_err(|_| {
+                StoreError::Corrupt {
+                    message: format!("time {value} out of range"),
+                }
+            })
+        }
+
+        fn entry_from_row(row: &$row) -> Result<StoredEntry, StoreError> {
+            Ok(StoredEntry {
+                seq: row.try_get::<i64, _>(0).map_err(db)? as u64,
+                kind: row.try_get(1).map_err(db)?,
+                published: from_micros(row.try_get(2).map_err(db)?)?,
+                body: row.try_get(3).map_err(db)?,
+            })
+        }
+
+        fn hash_from(bytes: Vec<u8>) -> Result<Hash, StoreError> {
+            bytes.try_into().map_err(|_| StoreError::Corrupt {
+                message: "merkle node is not 32 bytes".to_owned(),
+            })
+        }
+
+
+        impl $store {
+            async fn entries_where(
+                &self,
+                clause: &str,
+                binds: Vec<String>,
+            ) -> Result<Vec<StoredEntry>, StoreError> {
+                let sql = format!("SELECT {ENTRY_COLUMNS} FROM entries e WHERE {clause}");
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for bind in binds {
+                    query = query.bind(bind);
+                }
+                let rows = query.fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(entry_from_row).collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl fixlog_store::Store for $store {
+            async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+                let mut tx = $begin(&self.pool).await.map_err(db)?;
+                if let Precondition::NoLiveRelease {
+                    product,
+                    version_key,
+                } = &request.precondition
+                {
+                    let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.kind = 'release' AND e.product = $1 \
+                         AND e.version_key = $2 AND NOT EXISTS \
+                         (SELECT 1 FROM entries s WHERE s.supersedes = e.seq) ORDER BY e.seq DESC LIMIT 1"
+                    )))
+                    .bind(product)
+                    .bind(version_key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    if let Some(row) = existing {
+                        let entry = entry_from_row(&row)?;
+                        if Some(entry.seq) != request.supersedes {
+                            return Ok(AppendOutcome::Existing(entry));
+                        }
+                    }
+                }
+                if let Some(seq) = request.supersedes {
+                    let found = sqlx::query("SELECT 1 FROM entries WHERE seq = $1")
+                        .bind(seq as i64)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    if found.is_none() {
+                        return Err(StoreError::UnknownSupersedes { seq });
+                    }
+                }
+                let last = sqlx::query("SELECT seq, published FROM entries ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let (seq, previous) = match last {
+                    Some(row) => (
+                        row.try_get::<i64, _>(0).map_err(db)? as u64 + 1,
+                        Some(from_micros(row.try_get(1).map_err(db)?)?),
+                    ),
+                    None => (1, None),
+                };
+                let published = next_published(request.now, previous);
+                let body = (request.render)(seq, published)
+                    .map_err(|message| StoreError::Render { message })?;
+                sqlx::query(
+                    "INSERT INTO entries (seq, kind, published, product, advisory, version_key, supersedes, body) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(seq as i64)
+                .bind(&request.kind)
+                .bind(micros(published))
+                .bind(&request.product)
+                .bind(&request.advisory)
+                .bind(&request.version_key)
+                .bind(request.supersedes.map(|s| s as i64))
+                .bind(&body)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                for (table, column, values) in [
+                    ("entry_cves", "cve", &request.cves),
+                    ("entry_products", "product", &request.products),
+                    ("entry_digests", "digest", &request.digests),
+                ] {
+                    for value in values {
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "INSERT INTO {table} ({column}, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                        )))
+                        .bind(value)
+                        .bind(seq as i64)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    }
+                }
+                let index = seq - 1;
+                let mut left_siblings = HashMap::new();
+                for id in append_reads(index) {
+                    let row = sqlx::query("SELECT hash FROM tlog_nodes WHERE level = $1 AND idx = $2")
+                        .bind(i64::from(id.level))
+                        .bind(id.index as i64)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?
+                        .ok_or_else(|| StoreError::Corrupt {
+                            message: format!("merkle node {id:?} missing"),
+                        })?;
+                    left_siblings.insert(id, hash_from(row.try_get(0).map_err(db)?)?);
+                }
+                for (id, hash) in append_nodes(index, fixlog_tlog::leaf_hash(&body), &left_siblings)? {
+                    sqlx::query("INSERT INTO tlog_nodes (level, idx, hash) VALUES ($1, $2, $3)")
+                        .bind(i64::from(id.level))
+                        .bind(id.index as i64)
+                        .bind(hash.to_vec())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                }
+                tx.commit().await.map_err(db)?;
+                Ok(AppendOutcome::Appended(StoredEntry {
+                    seq,
+                    kind: request.kind,
+                    published,
+                    body,
+                }))
+            }
+
+            async fn size(&self) -> Result<u64, StoreError> {
+                let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM entries")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                Ok(row.try_get::<i64, _>(0).map_err(db)? as u64)
+            }
+
+            async fn entry(&self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.seq = $1"
+                )))
+                .bind(seq as i64)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                row.as_ref().map(entry_from_row).transpose()
+            }
+
+            async fn entries(&self, query: &EntryQuery) -> Result<Vec<StoredEntry>, StoreError> {
+                let mut clause = String::from("e.seq > $1");
+                let mut position = 2;
+                let mut binds: Vec<String> = Vec::new();
+                if let Some(product) = &query.product {
+                    clause.push_str(&format!(
+                        " AND EXISTS (SELECT 1 FROM entry_products p WHERE p.seq = e.seq AND p.product = ${position})"
+                    ));
+                    position += 1;
+                    binds.push(product.clone());
+                }
+                if let Some(cve) = &query.cve {
+                    clause.push_str(&format!(
+                        " AND EXISTS (SELECT 1 FROM entry_cves c WHERE c.seq = e.seq AND c.cve = ${position})"
+                    ));
+                    position += 1;
+                    binds.push(cve.clone());
+                }
+                if let Some(kind) = &query.kind {
+                    clause.push_str(&format!(" AND e.kind = ${position}"));
+                    binds.push(kind.clone());
+                }
+                let sql = format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries e WHERE {clause} ORDER BY e.seq LIMIT {}",
+                    query.limit
+                );
+                let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(query.after as i64);
+                for bind in binds {
+                    statement = statement.bind(bind);
+                }
+                let rows = statement.fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(entry_from_row).collect()
+            }
+
+            async fn products(&self) -> Result<Vec<StoredEntry>, StoreError> {
+                self.entries_where(
+                    "e.seq IN (SELECT MAX(seq) FROM entries WHERE kind = 'product' GROUP BY product) \
+                     ORDER BY e.product",
+                    vec![],
+                )
+                .await
+            }
+
+            async fn product(&self, id: &str) -> Result<Option<StoredEntry>, StoreError> {
+                let mut found = self
+                    .entries_where(
+                        "e.kind = 'product' AND e.product = $1 ORDER BY e.seq DESC LIMIT 1",
+                        vec![id.to_owned()],
+                    )
+                    .await?;
+                Ok(found.pop())
+            }
+
+            async fn releases(&self, product: &str) -> Result<Vec<StoredEntry>, StoreError> {
+                self.entries_where(
+                    "e.kind = 'release' AND e.product = $1 AND NOT EXISTS \
+                     (SELECT 1 FROM entries s WHERE s.supersedes = e.seq) ORDER BY e.seq",
+                    vec![product.to_owned()],
+                )
+                .await
+            }
+
+            async fn advisory_entries(&self, id: &str) -> Result<Vec<StoredEntry>, StoreError> {
+                self.entries_where("e.advisory = $1 ORDER BY e.seq", vec![id.to_owned()])
+                    .await
+            }
+
+            async fn current_advisories(
+                &self,
+                product: Option<&str>,
+            ) -> Result<Vec<StoredEntry>, StoreError> {
+                match product {
+                    Some(product) => {
+                        self.entries_where(
+                            "e.seq IN (SELECT MAX(a.seq) FROM entries a WHERE a.advisory IN \
+                             (SELECT x.advisory FROM entries x JOIN entry_products p ON p.seq = x.seq \
+                              WHERE p.product = $1 AND x.advisory IS NOT NULL) GROUP BY a.advisory) \
+                             ORDER BY e.advisory",
+                            vec![product.to_owned()],
+                        )
+                        .await
+                    }
+                    None => {
+                        self.entries_where(
+                            "e.seq IN (SELECT MAX(seq) FROM entries WHERE advisory IS NOT NULL \
+                             GROUP BY advisory) ORDER BY e.advisory",
+                            vec![],
+                        )
+                        .await
+                    }
+                }
+            }
+
+            async fn entries_by_digest(&self, digest: &str) -> Result<Vec<StoredEntry>, StoreError> {
+                self.entries_where(
+                    "e.seq IN (SELECT seq FROM entry_digests WHERE digest = $1) ORDER BY e.seq",
+                    vec![digest.to_owned()],
+                )
+                .await
+            }
+
+            async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<(NodeId, Hash)>, StoreError> {
+                let mut found = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let row = sqlx::query("SELECT hash FROM tlog_nodes WHERE level = $1 AND idx = $2")
+                        .bind(i64::from(id.level))
+                        .bind(id.index as i64)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    if let Some(row) = row {
+                        found.push((*id, hash_from(row.try_get(0).map_err(db)?)?));
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn add_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO checkpoints (size, note, created) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(checkpoint.size as i64)
+                .bind(&checkpoint.note)
+                .bind(micros(OffsetDateTime::now_utc()))
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+                let row = sqlx::query("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|row| {
+                    Ok(StoredCheckpoint {
+                        size: row.try_get::<i64, _>(0).map_err(db)? as u64,
+                        note: row.try_get(1).map_err(db)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn create_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+                let result = sqlx::query(
+                    "INSERT INTO tokens (id, name, role, secret_sha256, created, expires) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                )
+                .bind(&token.id)
+                .bind(&token.name)
+                .bind(&token.role)
+                .bind(token.secret_sha256.to_vec())
+                .bind(micros(token.created))
+                .bind(token.expires.map(micros))
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+                if result.rows_affected() == 0 {
+                    return Err(StoreError::DuplicateToken {
+                        id: token.id.clone(),
+                    });
+                }
+                Ok(())
+            }
+
+            async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, name, role, secret_sha256, created, expires FROM tokens WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                row.map(|row| {
+                    Ok(TokenRecord {
+                        id: row.try_get(0).map_err(db)?,
+                        name: row.try_get(1).map_err(db)?,
+                        role: row.try_get(2).map_err(db)?,
+                        secret_sha256: hash_from(row.try_get(3).map_err(db)?)?,
+                        created: from_micros(row.try_get(4).map_err(db)?)?,
+                        expires: row
+                            .try_get::<Option<i64>, _>(5)
+                            .map_err(db)?
+                            .map(from_micros)
+                            .transpose()?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)")
+                    .bind(micros(event.at))
+                    .bind(&event.actor)
+                    .bind(&event.action)
+                    .bind(&event.detail)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(AuditEvent {
+                            at: from_micros(row.try_get(0).map_err(db)?)?,
+                            actor: row.try_get(1).map_err(db)?,
+                            action: row.try_get(2).map_err(db)?,
+                            detail: row.try_get(3).map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+
+    }
+    };
+}
