@@ -1,0 +1,5 @@
+//! HTTP routes, one module per surface.
+
+pub mod api;
+pub mod meta;
+pub mod tlog;
