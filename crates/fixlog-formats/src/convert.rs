@@ -51,7 +51,12 @@ where
     value.parse().map_err(|error| FieldError::new(field, error))
 }
 
-fn text(field: &'static str, pointer: &str, value: &str, kind: TextKind) -> Result<String, FieldError> {
+fn text(
+    field: &'static str,
+    pointer: &str,
+    value: &str,
+    kind: TextKind,
+) -> Result<String, FieldError> {
     check_text(field, value, kind).map_err(|error| FieldError::new(pointer, error))
 }
 
@@ -71,7 +76,10 @@ pub fn parse_url(pointer: &str, value: &str) -> Result<String, FieldError> {
     if valid {
         Ok(trimmed.to_owned())
     } else {
-        Err(FieldError::new(pointer, "must be an absolute http(s) URL without spaces"))
+        Err(FieldError::new(
+            pointer,
+            "must be an absolute http(s) URL without spaces",
+        ))
     }
 }
 
@@ -186,7 +194,11 @@ pub fn image_from_doc(doc: &ImageDoc) -> Result<FirmwareImage, FieldError> {
             .as_deref()
             .map(|d| parse_field::<Sha512Digest>("/sha512", d))
             .transpose()?,
-        url: doc.url.as_deref().map(|u| parse_url("/url", u)).transpose()?,
+        url: doc
+            .url
+            .as_deref()
+            .map(|u| parse_url("/url", u))
+            .transpose()?,
     })
 }
 
@@ -194,7 +206,10 @@ pub fn image_from_doc(doc: &ImageDoc) -> Result<FirmwareImage, FieldError> {
 pub fn remediation_to_doc(remediation: &Remediation) -> RemediationDoc {
     RemediationDoc {
         category: remediation.category.as_str().to_owned(),
-        fixed_version: remediation.fixed_version.as_ref().map(|v| v.as_str().to_owned()),
+        fixed_version: remediation
+            .fixed_version
+            .as_ref()
+            .map(|v| v.as_str().to_owned()),
         details: remediation.details.clone(),
         url: remediation.url.clone(),
     }
@@ -210,10 +225,18 @@ pub fn remediation_from_doc(
         fixed_version: doc
             .fixed_version
             .as_deref()
-            .map(|v| scheme.parse(v).map_err(|e| FieldError::new("/fixed_version", e)))
+            .map(|v| {
+                scheme
+                    .parse(v)
+                    .map_err(|e| FieldError::new("/fixed_version", e))
+            })
             .transpose()?,
         details: text("details", "/details", &doc.details, TextKind::Paragraph)?,
-        url: doc.url.as_deref().map(|u| parse_url("/url", u)).transpose()?,
+        url: doc
+            .url
+            .as_deref()
+            .map(|u| parse_url("/url", u))
+            .transpose()?,
     })
 }
 
@@ -248,7 +271,9 @@ pub fn statement_from_doc(
         .ranges
         .iter()
         .enumerate()
-        .map(|(i, range)| range_from_doc(scheme, range).map_err(|e| e.within(&format!("/ranges/{i}"))))
+        .map(|(i, range)| {
+            range_from_doc(scheme, range).map_err(|e| e.within(&format!("/ranges/{i}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ProductStatement {
         product,
@@ -315,7 +340,10 @@ pub fn advisory_to_doc(advisory: &Advisory) -> (AdvisoryDoc, Vec<StatementDoc>) 
         known_exploited: advisory.known_exploited,
         withdrawn: advisory.withdrawn,
     };
-    (doc, advisory.statements.iter().map(statement_to_doc).collect())
+    (
+        doc,
+        advisory.statements.iter().map(statement_to_doc).collect(),
+    )
 }
 
 /// Parses an advisory document and its statements.
@@ -332,17 +360,35 @@ pub fn advisory_from_doc(
             let at = |field: &str| format!("/vulnerabilities/{i}/{field}");
             Ok(AdvisoryCve {
                 id: parse_field::<CveId>(&at("id"), &cve.id)?,
-                title: cve.title.as_deref().map(|t| text("title", &at("title"), t, TextKind::Line)).transpose()?,
-                cwe: cve.cwe.as_deref().map(|c| parse_field::<CweId>(&at("cwe"), c)).transpose()?,
-                cvss_v31: cve.cvss_v31.as_ref().map(|c| parse_field::<Cvss>(&at("cvss_v31/vector"), &c.vector)).transpose()?,
-                cvss_v40: cve.cvss_v40.as_ref().map(|c| parse_field::<Cvss>(&at("cvss_v40/vector"), &c.vector)).transpose()?,
+                title: cve
+                    .title
+                    .as_deref()
+                    .map(|t| text("title", &at("title"), t, TextKind::Line))
+                    .transpose()?,
+                cwe: cve
+                    .cwe
+                    .as_deref()
+                    .map(|c| parse_field::<CweId>(&at("cwe"), c))
+                    .transpose()?,
+                cvss_v31: cve
+                    .cvss_v31
+                    .as_ref()
+                    .map(|c| parse_field::<Cvss>(&at("cvss_v31/vector"), &c.vector))
+                    .transpose()?,
+                cvss_v40: cve
+                    .cvss_v40
+                    .as_ref()
+                    .map(|c| parse_field::<Cvss>(&at("cvss_v40/vector"), &c.vector))
+                    .transpose()?,
             })
         })
         .collect::<Result<Vec<_>, FieldError>>()?;
     let statements = statements
         .iter()
         .enumerate()
-        .map(|(i, s)| statement_from_doc(s, scheme_of).map_err(|e| e.within(&format!("/affected/{i}"))))
+        .map(|(i, s)| {
+            statement_from_doc(s, scheme_of).map_err(|e| e.within(&format!("/affected/{i}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Advisory {
         id: parse_field::<AdvisoryId>("/id", &doc.id)?,
@@ -353,7 +399,14 @@ pub fn advisory_from_doc(
             .mitigations
             .iter()
             .enumerate()
-            .map(|(i, m)| text("mitigation", &format!("/mitigations/{i}"), m, TextKind::Paragraph))
+            .map(|(i, m)| {
+                text(
+                    "mitigation",
+                    &format!("/mitigations/{i}"),
+                    m,
+                    TextKind::Paragraph,
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?,
         references: doc
             .references
@@ -367,9 +420,20 @@ pub fn advisory_from_doc(
             })
             .collect::<Result<Vec<_>, FieldError>>()?,
         revision: Revision {
-            number: text("revision number", "/revision/number", &doc.revision.number, TextKind::Line)?,
-            date: parse_date(&doc.revision.date).map_err(|e| FieldError::new("/revision/date", e))?,
-            summary: text("summary", "/revision/summary", &doc.revision.summary, TextKind::Paragraph)?,
+            number: text(
+                "revision number",
+                "/revision/number",
+                &doc.revision.number,
+                TextKind::Line,
+            )?,
+            date: parse_date(&doc.revision.date)
+                .map_err(|e| FieldError::new("/revision/date", e))?,
+            summary: text(
+                "summary",
+                "/revision/summary",
+                &doc.revision.summary,
+                TextKind::Paragraph,
+            )?,
         },
         withdrawn: doc.withdrawn,
         known_exploited: doc.known_exploited,
@@ -406,7 +470,10 @@ mod tests {
     fn errors_name_the_field() {
         let mut bad = doc();
         bad.lifecycle.extended_support_end = Some("2030-13-01".into());
-        assert_eq!(product_from_doc(&bad).unwrap_err().field, "/lifecycle/extended_support_end");
+        assert_eq!(
+            product_from_doc(&bad).unwrap_err().field,
+            "/lifecycle/extended_support_end"
+        );
         let mut bad = doc();
         bad.device_class = "toaster".into();
         assert_eq!(product_from_doc(&bad).unwrap_err().field, "/device_class");

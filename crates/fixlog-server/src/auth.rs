@@ -124,7 +124,9 @@ pub async fn authorize(
         detail: detail.to_owned(),
     };
     let Some(value) = headers.get(AUTHORIZATION) else {
-        return Err(unauthorized("missing bearer token (Authorization: Bearer …)"));
+        return Err(unauthorized(
+            "missing bearer token (Authorization: Bearer …)",
+        ));
     };
     let value = value.to_str().unwrap_or_default();
     let token = value
@@ -134,7 +136,11 @@ pub async fn authorize(
         .unwrap_or_default();
     let failure = |reason: &str, id: &str| AuditEvent {
         at: OffsetDateTime::now_utc(),
-        actor: if id.is_empty() { "-".to_owned() } else { id.to_owned() },
+        actor: if id.is_empty() {
+            "-".to_owned()
+        } else {
+            id.to_owned()
+        },
         action: "auth.failed".to_owned(),
         detail: reason.to_owned(),
     };
@@ -145,13 +151,21 @@ pub async fn authorize(
     let record = store.token(id).await?;
     let presented: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
     // Compare against a dummy when the id is unknown, so both paths do the same work.
-    let stored = record.as_ref().map(|r| r.secret_sha256).unwrap_or([0u8; 32]);
+    let stored = record
+        .as_ref()
+        .map(|r| r.secret_sha256)
+        .unwrap_or([0u8; 32]);
     let matches: bool = presented.ct_eq(&stored).into();
     let Some(record) = record.filter(|_| matches) else {
-        store.audit(&failure("unknown token or wrong secret", id)).await?;
+        store
+            .audit(&failure("unknown token or wrong secret", id))
+            .await?;
         return Err(unauthorized("invalid bearer token"));
     };
-    if record.expires.is_some_and(|expires| expires <= OffsetDateTime::now_utc()) {
+    if record
+        .expires
+        .is_some_and(|expires| expires <= OffsetDateTime::now_utc())
+    {
         store.audit(&failure("expired token", id)).await?;
         return Err(unauthorized("bearer token expired"));
     }
@@ -159,7 +173,12 @@ pub async fn authorize(
         cause: format!("token {id} has unknown role {}", record.role),
     })?;
     if !role.allows(required) {
-        store.audit(&failure(&format!("role {} lacks {}", role.as_str(), required.as_str()), id)).await?;
+        store
+            .audit(&failure(
+                &format!("role {} lacks {}", role.as_str(), required.as_str()),
+                id,
+            ))
+            .await?;
         return Err(ApiError::Forbidden {
             detail: format!(
                 "token role {} may not do this; it needs role {}",
@@ -168,7 +187,10 @@ pub async fn authorize(
             ),
         });
     }
-    Ok(Caller { token_id: record.id, role })
+    Ok(Caller {
+        token_id: record.id,
+        role,
+    })
 }
 
 #[cfg(test)]
@@ -180,7 +202,10 @@ mod tests {
         let (record, token) = new_token("ci", Role::Publisher, None).unwrap();
         let (id, secret) = split_token(&token).expect("well-formed");
         assert_eq!(id, record.id);
-        assert_eq!(<[u8; 32]>::from(Sha256::digest(secret.as_bytes())), record.secret_sha256);
+        assert_eq!(
+            <[u8; 32]>::from(Sha256::digest(secret.as_bytes())),
+            record.secret_sha256
+        );
         assert!(split_token("fxl_short_secret").is_none());
         assert!(split_token(&token.replace("fxl_", "abc_")).is_none());
     }

@@ -26,23 +26,48 @@ struct DemoFile {
 #[derive(Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 enum Operation {
-    Product { at: String, body: ProductDoc },
-    Release { at: String, body: ReleaseRequest, #[serde(default)] replace: bool },
-    Advisory { at: String, body: AdvisoryRequest },
-    Withdraw { at: String, id: String, body: WithdrawRequest },
+    Product {
+        at: String,
+        body: ProductDoc,
+    },
+    Release {
+        at: String,
+        body: ReleaseRequest,
+        #[serde(default)]
+        replace: bool,
+    },
+    Advisory {
+        at: String,
+        body: AdvisoryRequest,
+    },
+    Withdraw {
+        at: String,
+        id: String,
+        body: WithdrawRequest,
+    },
 }
 
 /// Loads the demo into an empty log; returns the number of entries appended.
 pub async fn load(log: &Log) -> Result<u64, ApiError> {
-    let file: DemoFile = serde_json::from_str(DATA).map_err(|e| ApiError::Internal { cause: format!("demo data: {e}") })?;
+    let file: DemoFile = serde_json::from_str(DATA).map_err(|e| ApiError::Internal {
+        cause: format!("demo data: {e}"),
+    })?;
     let at = |text: &str| {
-        OffsetDateTime::parse(text, &Rfc3339).map_err(|e| ApiError::Internal { cause: format!("demo time {text}: {e}") })
+        OffsetDateTime::parse(text, &Rfc3339).map_err(|e| ApiError::Internal {
+            cause: format!("demo time {text}: {e}"),
+        })
     };
     let mut appended = 0;
     for operation in file.operations {
         let acknowledged = match operation {
-            Operation::Product { at: time, body } => write::publish_product(log, &body, at(&time)?).await?,
-            Operation::Release { at: time, mut body, replace } => {
+            Operation::Product { at: time, body } => {
+                write::publish_product(log, &body, at(&time)?).await?
+            }
+            Operation::Release {
+                at: time,
+                mut body,
+                replace,
+            } => {
                 if replace {
                     let live = log.store().releases(&body.product).await?;
                     let mut previous = None;
@@ -56,8 +81,12 @@ pub async fn load(log: &Log) -> Result<u64, ApiError> {
                 }
                 write::publish_release(log, &body, at(&time)?).await?
             }
-            Operation::Advisory { at: time, body } => write::publish_advisory(log, &body, at(&time)?).await?,
-            Operation::Withdraw { at: time, id, body } => write::withdraw_advisory(log, &id, &body, at(&time)?).await?,
+            Operation::Advisory { at: time, body } => {
+                write::publish_advisory(log, &body, at(&time)?).await?
+            }
+            Operation::Withdraw { at: time, id, body } => {
+                write::withdraw_advisory(log, &id, &body, at(&time)?).await?
+            }
         };
         if acknowledged.created {
             appended += 1;

@@ -36,13 +36,18 @@ where
         if !json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge { limit: BODY_LIMIT }
-            } else {
-                ApiError::Malformed { detail: rejection.body_text(), field: None }
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge { limit: BODY_LIMIT }
+                } else {
+                    ApiError::Malformed {
+                        detail: rejection.body_text(),
+                        field: None,
+                    }
+                }
+            })?;
         parse_json(&bytes).map(ApiJson)
     }
 }

@@ -68,14 +68,18 @@ pub fn generate(origin: &str) -> Result<Signer, KeyError> {
 
 /// The deterministic key of `serve --demo` (never for production: its seed is public).
 pub fn demo_signer(origin: &str) -> Signer {
-    let seed: [u8; 32] = Sha256::digest(b"fixlog demo key: public, never use outside --demo").into();
+    let seed: [u8; 32] =
+        Sha256::digest(b"fixlog demo key: public, never use outside --demo").into();
     Signer::new(origin, SigningKey::from_bytes(&seed)).expect("demo origin is a valid key name")
 }
 
 /// Writes `signer` to `path` in the PRIVATE+KEY form with mode 0600 (refuses to overwrite).
 pub fn write(path: &Path, signer: &Signer) -> Result<(), KeyError> {
     use std::io::Write;
-    let io = |source| KeyError::Io { path: path.display().to_string(), source };
+    let io = |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -84,7 +88,8 @@ pub fn write(path: &Path, signer: &Signer) -> Result<(), KeyError> {
         options.mode(0o600);
     }
     let mut file = options.open(path).map_err(io)?;
-    file.write_all(format!("{}\n", signer.to_private_key_string()).as_bytes()).map_err(io)?;
+    file.write_all(format!("{}\n", signer.to_private_key_string()).as_bytes())
+        .map_err(io)?;
     file.sync_all().map_err(io)
 }
 
@@ -94,16 +99,24 @@ pub fn read(path: &Path, origin: Option<&str>) -> Result<Signer, KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let metadata = std::fs::metadata(path).map_err(|source| KeyError::Io { path: shown.clone(), source })?;
+        let metadata = std::fs::metadata(path).map_err(|source| KeyError::Io {
+            path: shown.clone(),
+            source,
+        })?;
         if metadata.permissions().mode() & 0o077 != 0 {
             return Err(KeyError::Permissions { path: shown });
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io { path: shown.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
+        path: shown.clone(),
+        source,
+    })?;
     let text = text.trim();
     if text.starts_with("PRIVATE+KEY+") {
-        let signer = Signer::from_private_key_string(text)
-            .map_err(|error| KeyError::Format { path: shown.clone(), message: error.to_string() })?;
+        let signer = Signer::from_private_key_string(text).map_err(|error| KeyError::Format {
+            path: shown.clone(),
+            message: error.to_string(),
+        })?;
         if let Some(origin) = origin
             && origin != signer.name()
         {
@@ -114,10 +127,15 @@ pub fn read(path: &Path, origin: Option<&str>) -> Result<Signer, KeyError> {
         }
         return Ok(signer);
     }
-    let key = SigningKey::from_pkcs8_pem(text)
-        .map_err(|error| KeyError::Format { path: shown.clone(), message: error.to_string() })?;
+    let key = SigningKey::from_pkcs8_pem(text).map_err(|error| KeyError::Format {
+        path: shown.clone(),
+        message: error.to_string(),
+    })?;
     let origin = origin.ok_or(KeyError::MissingOrigin { path: shown })?;
-    Signer::new(origin, key).map_err(|error| KeyError::Name { name: origin.to_owned(), message: error.to_string() })
+    Signer::new(origin, key).map_err(|error| KeyError::Name {
+        name: origin.to_owned(),
+        message: error.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -132,13 +150,22 @@ mod tests {
         write(&path, &signer).unwrap();
         let read_back = read(&path, None).unwrap();
         assert_eq!(read_back.verifier_key(), signer.verifier_key());
-        assert!(matches!(write(&path, &signer), Err(KeyError::Io { .. })), "never overwrites");
-        assert!(matches!(read(&path, Some("other.example/log")), Err(KeyError::Name { .. })));
+        assert!(
+            matches!(write(&path, &signer), Err(KeyError::Io { .. })),
+            "never overwrites"
+        );
+        assert!(matches!(
+            read(&path, Some("other.example/log")),
+            Err(KeyError::Name { .. })
+        ));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-            assert!(matches!(read(&path, None), Err(KeyError::Permissions { .. })));
+            assert!(matches!(
+                read(&path, None),
+                Err(KeyError::Permissions { .. })
+            ));
         }
     }
 

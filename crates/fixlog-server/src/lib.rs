@@ -86,18 +86,20 @@ pub fn app(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(axum::middleware::map_response(move |response: axum::response::Response| {
-            let metrics = Arc::clone(&metrics);
-            async move {
-                metrics.requests.fetch_add(1, Ordering::Relaxed);
-                if response.status().is_client_error() {
-                    metrics.client_errors.fetch_add(1, Ordering::Relaxed);
-                } else if response.status().is_server_error() {
-                    metrics.server_errors.fetch_add(1, Ordering::Relaxed);
+        .layer(axum::middleware::map_response(
+            move |response: axum::response::Response| {
+                let metrics = Arc::clone(&metrics);
+                async move {
+                    metrics.requests.fetch_add(1, Ordering::Relaxed);
+                    if response.status().is_client_error() {
+                        metrics.client_errors.fetch_add(1, Ordering::Relaxed);
+                    } else if response.status().is_server_error() {
+                        metrics.server_errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    response
                 }
-                response
-            }
-        }))
+            },
+        ))
         .with_state(state)
 }
 

@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use fixlog_store::{AppendOutcome, AppendRequest, Store, StoreError, StoredCheckpoint, StoredEntry};
+use fixlog_store::{
+    AppendOutcome, AppendRequest, Store, StoreError, StoredCheckpoint, StoredEntry,
+};
 use fixlog_tlog::{Checkpoint, Hash, NodeId, Signer};
 use tokio::sync::{Mutex, broadcast};
 

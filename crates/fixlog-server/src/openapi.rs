@@ -60,5 +60,7 @@ impl Modify for BearerAuth {
 
 /// The document as pretty JSON.
 pub fn document_json() -> String {
-    ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serializes")
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
 }

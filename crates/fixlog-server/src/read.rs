@@ -11,7 +11,9 @@ use fixlog_api::{
 };
 use fixlog_formats::convert::{advisory_from_doc, product_from_doc, product_to_doc};
 use fixlog_formats::{EntryDoc, EntryKind};
-use fixlog_model::{Advisory, AdvisoryId, CveId, Product, ProductId, Status, Version, VersionScheme, version_status};
+use fixlog_model::{
+    Advisory, AdvisoryId, CveId, Product, ProductId, Status, Version, VersionScheme, version_status,
+};
 use fixlog_store::{Store, StoredEntry};
 
 use crate::error::ApiError;
@@ -40,7 +42,9 @@ impl Catalog {
         let mut products = BTreeMap::new();
         for stored in store.products().await? {
             let doc = entry_doc(&stored)?;
-            let record = doc.product_record.ok_or_else(|| corrupt(stored.seq, "no product record"))?;
+            let record = doc
+                .product_record
+                .ok_or_else(|| corrupt(stored.seq, "no product record"))?;
             let product = product_from_doc(&record).map_err(|e| corrupt(stored.seq, e))?;
             products.insert(product.id.clone(), (stored.seq, product));
         }
@@ -69,8 +73,12 @@ impl Catalog {
 
     /// Parses an advisory entry into the model.
     pub fn advisory(&self, doc: &EntryDoc) -> Result<Advisory, ApiError> {
-        let advisory = doc.advisory.as_ref().ok_or_else(|| corrupt(doc.seq, "no advisory"))?;
-        advisory_from_doc(advisory, &doc.affected, &|id| self.scheme(id)).map_err(|e| corrupt(doc.seq, e))
+        let advisory = doc
+            .advisory
+            .as_ref()
+            .ok_or_else(|| corrupt(doc.seq, "no advisory"))?;
+        advisory_from_doc(advisory, &doc.affected, &|id| self.scheme(id))
+            .map_err(|e| corrupt(doc.seq, e))
     }
 
     /// The current revision of every advisory that ever named `product` (all when `None`).
@@ -80,7 +88,10 @@ impl Catalog {
         product: Option<&ProductId>,
     ) -> Result<Vec<(EntryDoc, Advisory)>, ApiError> {
         let mut out = Vec::new();
-        for stored in store.current_advisories(product.map(ProductId::as_str)).await? {
+        for stored in store
+            .current_advisories(product.map(ProductId::as_str))
+            .await?
+        {
             let doc = entry_doc(&stored)?;
             let advisory = self.advisory(&doc)?;
             out.push((doc, advisory));
@@ -89,7 +100,11 @@ impl Catalog {
     }
 
     /// A release entry by sequence number, if it is one.
-    pub async fn release_entry(&self, store: &dyn Store, seq: u64) -> Result<Option<EntryDoc>, ApiError> {
+    pub async fn release_entry(
+        &self,
+        store: &dyn Store,
+        seq: u64,
+    ) -> Result<Option<EntryDoc>, ApiError> {
         match store.entry(seq).await? {
             Some(stored) if stored.kind == "release" => Ok(Some(entry_doc(&stored)?)),
             _ => Ok(None),
@@ -97,12 +112,22 @@ impl Catalog {
     }
 
     /// Live releases of a product as (version, entry), newest version first.
-    pub async fn releases(&self, store: &dyn Store, product: &Product) -> Result<Vec<(Version, EntryDoc)>, ApiError> {
+    pub async fn releases(
+        &self,
+        store: &dyn Store,
+        product: &Product,
+    ) -> Result<Vec<(Version, EntryDoc)>, ApiError> {
         let mut releases = Vec::new();
         for stored in store.releases(product.id.as_str()).await? {
             let doc = entry_doc(&stored)?;
-            let text = doc.fixed_version.as_deref().ok_or_else(|| corrupt(doc.seq, "release without version"))?;
-            let version = product.version_scheme.parse(text).map_err(|e| corrupt(doc.seq, e))?;
+            let text = doc
+                .fixed_version
+                .as_deref()
+                .ok_or_else(|| corrupt(doc.seq, "release without version"))?;
+            let version = product
+                .version_scheme
+                .parse(text)
+                .map_err(|e| corrupt(doc.seq, e))?;
             releases.push((version, doc));
         }
         releases.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.seq.cmp(&a.1.seq)));
@@ -112,7 +137,10 @@ impl Catalog {
 
 /// Parses a product id from a path segment (404 when it cannot name a product).
 pub fn product_from_path<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c Product, ApiError> {
-    let not_found = || ApiError::NotFound { detail: format!("no product {id}"), field: None };
+    let not_found = || ApiError::NotFound {
+        detail: format!("no product {id}"),
+        field: None,
+    };
     let id: ProductId = id.parse().map_err(|_| not_found())?;
     catalog.product(&id).ok_or_else(not_found)
 }
@@ -123,7 +151,11 @@ pub async fn product_list(store: &dyn Store) -> Result<ProductList, ApiError> {
     let mut products = Vec::new();
     for (seq, product) in catalog.products() {
         let releases = store.releases(product.id.as_str()).await?.len() as u64;
-        products.push(ProductView { product: product_to_doc(product), seq, releases });
+        products.push(ProductView {
+            product: product_to_doc(product),
+            seq,
+            releases,
+        });
     }
     Ok(ProductList { products })
 }
@@ -134,7 +166,11 @@ pub async fn product_view(store: &dyn Store, id: &str) -> Result<ProductView, Ap
     let product = product_from_path(&catalog, id)?;
     let (seq, _) = catalog.product_entry(&product.id).expect("found above");
     let releases = store.releases(product.id.as_str()).await?.len() as u64;
-    Ok(ProductView { product: product_to_doc(product), seq, releases })
+    Ok(ProductView {
+        product: product_to_doc(product),
+        seq,
+        releases,
+    })
 }
 
 /// A release entry as a view.
@@ -162,7 +198,11 @@ pub async fn firmware_list(store: &dyn Store, id: &str) -> Result<FirmwareList, 
 }
 
 /// `GET /api/v1/products/{product}/versions/{version}`.
-pub async fn version_status_view(store: &dyn Store, id: &str, version: &str) -> Result<VersionStatusView, ApiError> {
+pub async fn version_status_view(
+    store: &dyn Store,
+    id: &str,
+    version: &str,
+) -> Result<VersionStatusView, ApiError> {
     let catalog = Catalog::load(store).await?;
     let product = product_from_path(&catalog, id)?;
     let version = product
@@ -171,7 +211,12 @@ pub async fn version_status_view(store: &dyn Store, id: &str, version: &str) -> 
         .map_err(|error| ApiError::invalid("/version", error))?;
     let advisories = catalog.current_advisories(store, Some(&product.id)).await?;
     let releases = catalog.releases(store, product).await?;
-    Ok(compute_version_status(product, &version, &advisories, releases.iter().any(|(v, _)| *v == version)))
+    Ok(compute_version_status(
+        product,
+        &version,
+        &advisories,
+        releases.iter().any(|(v, _)| *v == version),
+    ))
 }
 
 /// The per-CVE status of a version, with the advisories that state it and the fix version.
@@ -201,10 +246,19 @@ pub fn compute_version_status(
         }
     }
     for (_, advisory) in advisories.iter().filter(|(_, a)| !a.withdrawn) {
-        for statement in advisory.statements.iter().filter(|s| s.product == product.id) {
+        for statement in advisory
+            .statements
+            .iter()
+            .filter(|s| s.product == product.id)
+        {
             for cve in &statement.cves {
-                let Some(row) = rows.get_mut(cve) else { continue };
-                let covers = statement.ranges.iter().any(|r| r.contains(version) || r.is_fixed_in(version));
+                let Some(row) = rows.get_mut(cve) else {
+                    continue;
+                };
+                let covers = statement
+                    .ranges
+                    .iter()
+                    .any(|r| r.contains(version) || r.is_fixed_in(version));
                 if !covers {
                     continue;
                 }
@@ -219,10 +273,9 @@ pub fn compute_version_status(
                         .filter(|r| r.contains(version) || r.is_fixed_in(version))
                         .find_map(|r| r.fixed.as_ref().map(|v| v.as_str().to_owned()))
                         .or_else(|| {
-                            statement
-                                .remediation
-                                .as_ref()
-                                .and_then(|r| r.fixed_version.as_ref().map(|v| v.as_str().to_owned()))
+                            statement.remediation.as_ref().and_then(|r| {
+                                r.fixed_version.as_ref().map(|v| v.as_str().to_owned())
+                            })
                         });
                 }
             }
@@ -241,7 +294,10 @@ pub async fn advisory_list(store: &dyn Store) -> Result<AdvisoryList, ApiError> 
     let mut advisories = Vec::new();
     for stored in store.current_advisories(None).await? {
         let doc = entry_doc(&stored)?;
-        let advisory = doc.advisory.as_ref().ok_or_else(|| corrupt(doc.seq, "no advisory"))?;
+        let advisory = doc
+            .advisory
+            .as_ref()
+            .ok_or_else(|| corrupt(doc.seq, "no advisory"))?;
         advisories.push(AdvisorySummary {
             id: advisory.id.clone(),
             title: advisory.title.clone(),
@@ -257,7 +313,10 @@ pub async fn advisory_list(store: &dyn Store) -> Result<AdvisoryList, ApiError> 
 
 /// `GET /api/v1/advisories/{id}`.
 pub async fn advisory_view(store: &dyn Store, id: &str) -> Result<AdvisoryView, ApiError> {
-    let not_found = || ApiError::NotFound { detail: format!("no advisory {id}"), field: None };
+    let not_found = || ApiError::NotFound {
+        detail: format!("no advisory {id}"),
+        field: None,
+    };
     let id: AdvisoryId = id.parse().map_err(|_| not_found())?;
     let entries = store.advisory_entries(id.as_str()).await?;
     if entries.is_empty() {
@@ -288,17 +347,29 @@ pub async fn advisory_view(store: &dyn Store, id: &str) -> Result<AdvisoryView, 
 
 /// `GET /api/v1/firmware/by-digest/{hex}`.
 pub async fn by_digest(store: &dyn Store, digest: &str) -> Result<DigestMatches, ApiError> {
-    let valid = matches!(digest.len(), 64 | 128) && digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let valid = matches!(digest.len(), 64 | 128)
+        && digest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if !valid {
-        return Err(ApiError::invalid("/digest", "expected 64 or 128 lowercase hex digits (SHA-256, SHA3-256 or SHA-512)"));
+        return Err(ApiError::invalid(
+            "/digest",
+            "expected 64 or 128 lowercase hex digits (SHA-256, SHA3-256 or SHA-512)",
+        ));
     }
     let mut matches = Vec::new();
     for stored in store.entries_by_digest(digest).await? {
         let doc = entry_doc(&stored)?;
         let product = doc.product.clone().unwrap_or_default();
-        let live = store.releases(&product).await?.iter().any(|e| e.seq == doc.seq);
+        let live = store
+            .releases(&product)
+            .await?
+            .iter()
+            .any(|e| e.seq == doc.seq);
         for image in doc.images.iter().filter(|i| {
-            i.sha256 == digest || i.sha3_256.as_deref() == Some(digest) || i.sha512.as_deref() == Some(digest)
+            i.sha256 == digest
+                || i.sha3_256.as_deref() == Some(digest)
+                || i.sha512.as_deref() == Some(digest)
         }) {
             matches.push(DigestMatch {
                 product: product.clone(),
@@ -311,7 +382,13 @@ pub async fn by_digest(store: &dyn Store, digest: &str) -> Result<DigestMatches,
         }
     }
     if matches.is_empty() {
-        return Err(ApiError::NotFound { detail: format!("no published image has digest {digest}"), field: None });
+        return Err(ApiError::NotFound {
+            detail: format!("no published image has digest {digest}"),
+            field: None,
+        });
     }
-    Ok(DigestMatches { digest: digest.to_owned(), matches })
+    Ok(DigestMatches {
+        digest: digest.to_owned(),
+        matches,
+    })
 }

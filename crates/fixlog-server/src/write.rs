@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use fixlog_api::{AdvisoryRequest, ReleaseRequest, StatementRequest, WithdrawRequest};
 use fixlog_formats::convert::{
-    FieldError, advisory_to_doc, image_from_doc, image_to_doc, parse_field,
-    product_from_doc, product_to_doc, statement_from_doc,
+    FieldError, advisory_to_doc, image_from_doc, image_to_doc, parse_field, product_from_doc,
+    product_to_doc, statement_from_doc,
 };
 use fixlog_formats::{EntryDoc, EntryKind, ProductDoc, StatementDoc};
 use fixlog_model::{
@@ -42,12 +42,19 @@ pub fn version_key(version: &Version) -> String {
         .to_vers_component()
         .unwrap_or_else(|| version.as_str().to_owned());
     let text = text.split('+').next().unwrap_or_default().to_owned();
-    if text.split('.').all(|part| part.bytes().all(|b| b.is_ascii_digit())) {
+    if text
+        .split('.')
+        .all(|part| part.bytes().all(|b| b.is_ascii_digit()))
+    {
         let mut parts: Vec<u64> = text.split('.').filter_map(|p| p.parse().ok()).collect();
         while parts.len() > 1 && parts.last() == Some(&0) {
             parts.pop();
         }
-        parts.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+        parts
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(".")
     } else {
         text
     }
@@ -119,11 +126,19 @@ pub async fn publish_product(
             });
         }
         if product_to_doc(existing) == canonical {
-            let entry = log.store().entry(seq).await?.ok_or_else(|| ApiError::Internal {
-                cause: format!("entry {seq} vanished"),
-            })?;
+            let entry = log
+                .store()
+                .entry(seq)
+                .await?
+                .ok_or_else(|| ApiError::Internal {
+                    cause: format!("entry {seq} vanished"),
+                })?;
             let checkpoint_size = log.ensure_checkpoint(seq).await?;
-            return Ok(Acknowledged { entry, created: false, checkpoint_size });
+            return Ok(Acknowledged {
+                entry,
+                created: false,
+                checkpoint_size,
+            });
         }
     }
     let mut entry = blank_entry(EntryKind::Product);
@@ -143,10 +158,12 @@ pub async fn publish_release(
 ) -> Result<Acknowledged, ApiError> {
     let product_id = parse_field::<ProductId>("/product", &body.product)?;
     let catalog = Catalog::load(log.store().as_ref()).await?;
-    let product = catalog.product(&product_id).ok_or_else(|| ApiError::NotFound {
-        detail: format!("unknown product {product_id}"),
-        field: Some("/product".to_owned()),
-    })?;
+    let product = catalog
+        .product(&product_id)
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!("unknown product {product_id}"),
+            field: Some("/product".to_owned()),
+        })?;
     let version = product
         .version_scheme
         .parse(&body.version)
@@ -154,20 +171,32 @@ pub async fn publish_release(
     let release_date = parse_date(&body.release_date)
         .map_err(|error| ApiError::invalid("/release_date", error))?;
     if release_date > today() + time::Duration::days(1) {
-        return Err(ApiError::invalid("/release_date", "release date lies in the future"));
+        return Err(ApiError::invalid(
+            "/release_date",
+            "release date lies in the future",
+        ));
     }
     if body.images.is_empty() {
-        return Err(ApiError::invalid("/images", "at least one image is required"));
+        return Err(ApiError::invalid(
+            "/images",
+            "at least one image is required",
+        ));
     }
     if body.images.len() > 64 {
-        return Err(ApiError::invalid("/images", "at most 64 images per release"));
+        return Err(ApiError::invalid(
+            "/images",
+            "at most 64 images per release",
+        ));
     }
     let mut images = Vec::with_capacity(body.images.len());
     let mut names = BTreeSet::new();
     for (i, image) in body.images.iter().enumerate() {
         let image = image_from_doc(image).map_err(|e| e.within(&format!("/images/{i}")))?;
         if !names.insert(image.name.clone()) {
-            return Err(ApiError::invalid(format!("/images/{i}/name"), "duplicate image name"));
+            return Err(ApiError::invalid(
+                format!("/images/{i}/name"),
+                "duplicate image name",
+            ));
         }
         images.push(image);
     }
@@ -193,7 +222,9 @@ pub async fn publish_release(
         }
     }
     // The statements current at publication that this release's fixes fall under.
-    let advisories = catalog.current_advisories(log.store().as_ref(), Some(&product_id)).await?;
+    let advisories = catalog
+        .current_advisories(log.store().as_ref(), Some(&product_id))
+        .await?;
     let affected: Vec<StatementDoc> = advisories
         .iter()
         .flat_map(|(_, advisory)| advisory.statements.iter())
@@ -221,7 +252,11 @@ pub async fn publish_release(
     append.digests = images
         .iter()
         .flat_map(|image| {
-            [Some(image.sha256.to_string()), image.sha3_256.map(|d| d.to_string()), image.sha512.map(|d| d.to_string())]
+            [
+                Some(image.sha256.to_string()),
+                image.sha3_256.map(|d| d.to_string()),
+                image.sha512.map(|d| d.to_string()),
+            ]
         })
         .flatten()
         .collect();
@@ -259,7 +294,10 @@ fn parse_statement(
 ) -> Result<ProductStatement, FieldError> {
     let ranges = match (&statement.affected, &statement.ranges) {
         (Some(_), Some(_)) => {
-            return Err(FieldError::new("/ranges", "give either affected or ranges, not both"));
+            return Err(FieldError::new(
+                "/ranges",
+                "give either affected or ranges, not both",
+            ));
         }
         (Some(one), None) => vec![one.clone()],
         (None, Some(many)) => many.clone(),
@@ -281,11 +319,17 @@ fn parse_statement(
     let parsed = statement_from_doc(&doc, &|id| catalog.scheme(id))?;
     for (i, cve) in parsed.cves.iter().enumerate() {
         if !advisory_cves.contains(cve) {
-            return Err(FieldError::new(format!("/cves/{i}"), format!("{cve} is not among the advisory's cves")));
+            return Err(FieldError::new(
+                format!("/cves/{i}"),
+                format!("{cve} is not among the advisory's cves"),
+            ));
         }
     }
     if parsed.cves.is_empty() {
-        return Err(FieldError::new("/cves", "a statement needs at least one CVE"));
+        return Err(FieldError::new(
+            "/cves",
+            "a statement needs at least one CVE",
+        ));
     }
     Ok(parsed)
 }
@@ -314,7 +358,8 @@ pub async fn publish_advisory(
     now: OffsetDateTime,
 ) -> Result<Acknowledged, ApiError> {
     let id = parse_field::<AdvisoryId>("/id", &body.id)?;
-    let title = check_text("title", &body.title, TextKind::Line).map_err(|e| ApiError::invalid("/title", e))?;
+    let title = check_text("title", &body.title, TextKind::Line)
+        .map_err(|e| ApiError::invalid("/title", e))?;
     if body.cves.is_empty() {
         return Err(ApiError::invalid("/cves", "at least one CVE is required"));
     }
@@ -326,16 +371,39 @@ pub async fn publish_advisory(
             title: cve
                 .title
                 .as_deref()
-                .map(|t| check_text("title", t, TextKind::Line).map_err(|e| ApiError::invalid(at("title"), e)))
+                .map(|t| {
+                    check_text("title", t, TextKind::Line)
+                        .map_err(|e| ApiError::invalid(at("title"), e))
+                })
                 .transpose()?,
-            cwe: cve.cwe.as_deref().map(|c| parse_field::<CweId>(&at("cwe"), c)).transpose()?,
-            cvss_v31: cve.cvss_v31.as_deref().map(|c| parse_field::<Cvss>(&at("cvss_v31"), c)).transpose()?,
-            cvss_v40: cve.cvss_v40.as_deref().map(|c| parse_field::<Cvss>(&at("cvss_v40"), c)).transpose()?,
+            cwe: cve
+                .cwe
+                .as_deref()
+                .map(|c| parse_field::<CweId>(&at("cwe"), c))
+                .transpose()?,
+            cvss_v31: cve
+                .cvss_v31
+                .as_deref()
+                .map(|c| parse_field::<Cvss>(&at("cvss_v31"), c))
+                .transpose()?,
+            cvss_v40: cve
+                .cvss_v40
+                .as_deref()
+                .map(|c| parse_field::<Cvss>(&at("cvss_v40"), c))
+                .transpose()?,
         };
-        if parsed.cvss_v31.as_ref().is_some_and(|c| c.version() != fixlog_model::CvssVersion::V3_1) {
+        if parsed
+            .cvss_v31
+            .as_ref()
+            .is_some_and(|c| c.version() != fixlog_model::CvssVersion::V3_1)
+        {
             return Err(ApiError::invalid(at("cvss_v31"), "not a CVSS:3.1 vector"));
         }
-        if parsed.cvss_v40.as_ref().is_some_and(|c| c.version() != fixlog_model::CvssVersion::V4_0) {
+        if parsed
+            .cvss_v40
+            .as_ref()
+            .is_some_and(|c| c.version() != fixlog_model::CvssVersion::V4_0)
+        {
             return Err(ApiError::invalid(at("cvss_v40"), "not a CVSS:4.0 vector"));
         }
         if cves.iter().any(|c: &AdvisoryCve| c.id == parsed.id) {
@@ -348,7 +416,11 @@ pub async fn publish_advisory(
     let mut statements = Vec::new();
     for (i, statement) in body.products.iter().enumerate() {
         let parsed = parse_statement(&catalog, statement, &cve_ids).map_err(|e| {
-            let e = if statement.affected.is_some() { rename_range_pointer(e) } else { e };
+            let e = if statement.affected.is_some() {
+                rename_range_pointer(e)
+            } else {
+                e
+            };
             ApiError::from(e.within(&format!("/products/{i}")))
         })?;
         statements.push(parsed);
@@ -356,11 +428,17 @@ pub async fn publish_advisory(
     let mut references = Vec::new();
     for (i, reference) in body.references.iter().enumerate() {
         references.push(Reference {
-            url: fixlog_formats::convert::parse_url(&format!("/references/{i}/url"), &reference.url)?,
+            url: fixlog_formats::convert::parse_url(
+                &format!("/references/{i}/url"),
+                &reference.url,
+            )?,
             summary: reference
                 .summary
                 .as_deref()
-                .map(|s| check_text("summary", s, TextKind::Line).map_err(|e| ApiError::invalid(format!("/references/{i}/summary"), e)))
+                .map(|s| {
+                    check_text("summary", s, TextKind::Line)
+                        .map_err(|e| ApiError::invalid(format!("/references/{i}/summary"), e))
+                })
                 .transpose()?,
         });
     }
@@ -368,7 +446,10 @@ pub async fn publish_advisory(
         .mitigations
         .iter()
         .enumerate()
-        .map(|(i, m)| check_text("mitigation", m, TextKind::Paragraph).map_err(|e| ApiError::invalid(format!("/mitigations/{i}"), e)))
+        .map(|(i, m)| {
+            check_text("mitigation", m, TextKind::Paragraph)
+                .map_err(|e| ApiError::invalid(format!("/mitigations/{i}"), e))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let summary = check_text("summary", &body.revision.summary, TextKind::Paragraph)
         .map_err(|e| ApiError::invalid("/revision/summary", e))?;
@@ -377,7 +458,10 @@ pub async fn publish_advisory(
         None => now.date(),
     };
     if date > today() + time::Duration::days(1) {
-        return Err(ApiError::invalid("/revision/date", "revision date lies in the future"));
+        return Err(ApiError::invalid(
+            "/revision/date",
+            "revision date lies in the future",
+        ));
     }
     let history = log.store().advisory_entries(id.as_str()).await?;
     let history: Vec<EntryDoc> = history.iter().map(entry_doc).collect::<Result<_, _>>()?;
@@ -385,7 +469,10 @@ pub async fn publish_advisory(
         .iter()
         .filter_map(|e| e.advisory.as_ref().map(|a| a.revision.number.clone()))
         .collect();
-    if history.last().is_some_and(|e| e.kind == EntryKind::Withdrawal) {
+    if history
+        .last()
+        .is_some_and(|e| e.kind == EntryKind::Withdrawal)
+    {
         return Err(ApiError::Conflict {
             detail: format!("advisory {id} is withdrawn; a withdrawal is final"),
             field: Some("/id".to_owned()),
@@ -403,22 +490,42 @@ pub async fn publish_advisory(
         statements,
         mitigations,
         references,
-        revision: Revision { number: number.clone(), date, summary },
+        revision: Revision {
+            number: number.clone(),
+            date,
+            summary,
+        },
         withdrawn: false,
         known_exploited: body.known_exploited,
     };
     let (advisory_doc, statement_docs) = advisory_to_doc(&advisory);
-    if let Some(existing) = history.iter().find(|e| e.advisory.as_ref().is_some_and(|a| a.revision.number == number)) {
-        let same = existing.advisory.as_ref() == Some(&advisory_doc) && existing.affected == statement_docs;
+    if let Some(existing) = history.iter().find(|e| {
+        e.advisory
+            .as_ref()
+            .is_some_and(|a| a.revision.number == number)
+    }) {
+        let same = existing.advisory.as_ref() == Some(&advisory_doc)
+            && existing.affected == statement_docs;
         if same && history.last().map(|e| e.seq) == Some(existing.seq) {
-            let entry = log.store().entry(existing.seq).await?.ok_or_else(|| ApiError::Internal {
-                cause: format!("entry {} vanished", existing.seq),
-            })?;
+            let entry =
+                log.store()
+                    .entry(existing.seq)
+                    .await?
+                    .ok_or_else(|| ApiError::Internal {
+                        cause: format!("entry {} vanished", existing.seq),
+                    })?;
             let checkpoint_size = log.ensure_checkpoint(existing.seq).await?;
-            return Ok(Acknowledged { entry, created: false, checkpoint_size });
+            return Ok(Acknowledged {
+                entry,
+                created: false,
+                checkpoint_size,
+            });
         }
         return Err(ApiError::Conflict {
-            detail: format!("advisory {id} already has revision {number} (entry {}); revisions are never edited, publish a new revision number", existing.seq),
+            detail: format!(
+                "advisory {id} already has revision {number} (entry {}); revisions are never edited, publish a new revision number",
+                existing.seq
+            ),
             field: Some("/revision/number".to_owned()),
         });
     }
@@ -428,7 +535,10 @@ pub async fn publish_advisory(
     {
         return Err(ApiError::invalid(
             "/revision/date",
-            format!("revision date lies before the previous revision's date {}", last.revision.date),
+            format!(
+                "revision date lies before the previous revision's date {}",
+                last.revision.date
+            ),
         ));
     }
     let mut entry = blank_entry(EntryKind::Advisory);
@@ -436,7 +546,11 @@ pub async fn publish_advisory(
     entry.affected = statement_docs;
     entry.advisory = Some(advisory_doc);
     entry.supersedes = history.last().map(|e| e.seq);
-    let products: BTreeSet<String> = advisory.statements.iter().map(|s| s.product.to_string()).collect();
+    let products: BTreeSet<String> = advisory
+        .statements
+        .iter()
+        .map(|s| s.product.to_string())
+        .collect();
     let mut append = request(EntryKind::Advisory, now, entry);
     append.advisory = Some(id.to_string());
     append.products = products.into_iter().collect();
@@ -445,7 +559,10 @@ pub async fn publish_advisory(
 
 fn rename_range_pointer(error: FieldError) -> FieldError {
     match error.field.strip_prefix("/ranges/0") {
-        Some(rest) => FieldError { field: format!("/affected{rest}"), message: error.message },
+        Some(rest) => FieldError {
+            field: format!("/affected{rest}"),
+            message: error.message,
+        },
         None => error,
     }
 }
@@ -457,8 +574,12 @@ pub async fn withdraw_advisory(
     body: &WithdrawRequest,
     now: OffsetDateTime,
 ) -> Result<Acknowledged, ApiError> {
-    let id = parse_field::<AdvisoryId>("/id", id).map_err(|e| ApiError::NotFound { detail: e.message, field: None })?;
-    let reason = check_text("reason", &body.reason, TextKind::Paragraph).map_err(|e| ApiError::invalid("/reason", e))?;
+    let id = parse_field::<AdvisoryId>("/id", id).map_err(|e| ApiError::NotFound {
+        detail: e.message,
+        field: None,
+    })?;
+    let reason = check_text("reason", &body.reason, TextKind::Paragraph)
+        .map_err(|e| ApiError::invalid("/reason", e))?;
     let date = match &body.date {
         Some(date) => parse_date(date).map_err(|e| ApiError::invalid("/date", e))?,
         None => now.date(),
@@ -466,18 +587,35 @@ pub async fn withdraw_advisory(
     let history = log.store().advisory_entries(id.as_str()).await?;
     let history: Vec<EntryDoc> = history.iter().map(entry_doc).collect::<Result<_, _>>()?;
     let Some(last) = history.last() else {
-        return Err(ApiError::NotFound { detail: format!("no advisory {id}"), field: None });
+        return Err(ApiError::NotFound {
+            detail: format!("no advisory {id}"),
+            field: None,
+        });
     };
     if last.kind == EntryKind::Withdrawal {
-        return Err(ApiError::Conflict { detail: format!("advisory {id} is already withdrawn"), field: None });
+        return Err(ApiError::Conflict {
+            detail: format!("advisory {id} is already withdrawn"),
+            field: None,
+        });
     }
-    let mut advisory = last.advisory.clone().ok_or_else(|| ApiError::Internal { cause: "advisory entry without advisory".into() })?;
+    let mut advisory = last.advisory.clone().ok_or_else(|| ApiError::Internal {
+        cause: "advisory entry without advisory".into(),
+    })?;
     if let Ok(last_date) = parse_date(&advisory.revision.date)
         && date < last_date
     {
-        return Err(ApiError::invalid("/date", format!("date lies before the previous revision's date {}", advisory.revision.date)));
+        return Err(ApiError::invalid(
+            "/date",
+            format!(
+                "date lies before the previous revision's date {}",
+                advisory.revision.date
+            ),
+        ));
     }
-    let numbers: Vec<String> = history.iter().filter_map(|e| e.advisory.as_ref().map(|a| a.revision.number.clone())).collect();
+    let numbers: Vec<String> = history
+        .iter()
+        .filter_map(|e| e.advisory.as_ref().map(|a| a.revision.number.clone()))
+        .collect();
     advisory.revision = fixlog_formats::RevisionDoc {
         number: next_revision_number(&numbers),
         date: format_date(date),
@@ -501,11 +639,20 @@ mod tests {
     #[test]
     fn equal_versions_share_a_key() {
         let key = |scheme: VersionScheme, text: &str| version_key(&scheme.parse(text).unwrap());
-        assert_eq!(key(VersionScheme::Dotted, "1.2"), key(VersionScheme::Dotted, "1.2.0"));
+        assert_eq!(
+            key(VersionScheme::Dotted, "1.2"),
+            key(VersionScheme::Dotted, "1.2.0")
+        );
         assert_eq!(key(VersionScheme::Padded, "01.04.02"), "1.4.2");
         assert_eq!(key(VersionScheme::VDotted, "V2.9.4"), "2.9.4");
-        assert_ne!(key(VersionScheme::ServicePack, "1.4 SP1"), key(VersionScheme::ServicePack, "1.4 SP1 HF1"));
-        assert_eq!(key(VersionScheme::Semver, "1.0.0+build.5"), key(VersionScheme::Semver, "1.0.0"));
+        assert_ne!(
+            key(VersionScheme::ServicePack, "1.4 SP1"),
+            key(VersionScheme::ServicePack, "1.4 SP1 HF1")
+        );
+        assert_eq!(
+            key(VersionScheme::Semver, "1.0.0+build.5"),
+            key(VersionScheme::Semver, "1.0.0")
+        );
     }
 
     #[test]

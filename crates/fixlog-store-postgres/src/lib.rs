@@ -82,7 +82,7 @@ mod tests {
     async fn fresh_schema(base: &str) -> String {
         let schema = format!("fixlog_test_{}", fixlog_store::testing::unique_suffix());
         let pool = PgPool::connect(base).await.unwrap();
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&pool)
             .await
             .unwrap();

@@ -60,7 +60,11 @@ pub fn request(kind: &str, product: Option<&str>, text: &str) -> AppendRequest {
         precondition: Precondition::None,
         now: OffsetDateTime::now_utc(),
         render: Box::new(move |seq, published| {
-            Ok(format!("{kind_owned}:{seq}:{}:{text}", published.unix_timestamp_nanos()).into_bytes())
+            Ok(format!(
+                "{kind_owned}:{seq}:{}:{text}",
+                published.unix_timestamp_nanos()
+            )
+            .into_bytes())
         }),
     }
 }
@@ -75,7 +79,12 @@ async fn appended<S: Store>(store: &S, request: AppendRequest) -> StoredEntry {
 async fn empty_store<S: Store>(store: &S) {
     assert_eq!(store.size().await.unwrap(), 0);
     assert_eq!(store.entry(1).await.unwrap(), None);
-    let all = store.entries(&EntryQuery { limit: 10, ..Default::default() }).await;
+    let all = store
+        .entries(&EntryQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await;
     assert!(all.unwrap().is_empty());
     assert!(store.products().await.unwrap().is_empty());
     assert!(store.latest_checkpoint().await.unwrap().is_none());
@@ -91,16 +100,27 @@ async fn sequence_and_bytes<S: Store>(store: &S) {
         let entry = appended(store, req).await;
         assert_eq!(entry.seq, number, "sequence numbers are gap-free from 1");
         if let Some(previous) = &previous {
-            assert!(entry.published > previous.published, "times strictly increase");
+            assert!(
+                entry.published > previous.published,
+                "times strictly increase"
+            );
         }
         let read = store.entry(number).await.unwrap().expect("entry readable");
         assert_eq!(read, entry, "stored bytes and time read back unchanged");
-        assert!(String::from_utf8(read.body).unwrap().starts_with(&format!("product:{number}:")));
+        assert!(
+            String::from_utf8(read.body)
+                .unwrap()
+                .starts_with(&format!("product:{number}:"))
+        );
         previous = Some(entry);
     }
     assert_eq!(store.size().await.unwrap(), 5);
     let page = store
-        .entries(&EntryQuery { after: 2, limit: 2, ..Default::default() })
+        .entries(&EntryQuery {
+            after: 2,
+            limit: 2,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4]);
@@ -115,7 +135,11 @@ async fn merkle_nodes_match_reference_tree<S: Store>(store: &S) {
         let wanted = fixlog_tlog::root_nodes(size);
         let nodes: std::collections::HashMap<NodeId, fixlog_tlog::Hash> =
             store.nodes(&wanted).await.unwrap().into_iter().collect();
-        assert_eq!(nodes.len(), wanted.len(), "every root node is stored at size {size}");
+        assert_eq!(
+            nodes.len(),
+            wanted.len(),
+            "every root node is stored at size {size}"
+        );
         let root = fixlog_tlog::root_from_nodes(size, &nodes).unwrap();
         assert_eq!(root, reference.root(), "root at size {size}");
     }
@@ -154,12 +178,28 @@ async fn release_precondition_and_supersedes<S: Store>(store: &S) {
         AppendOutcome::Existing(existing) => assert_eq!(existing, first),
         other => panic!("a second live release of the same version must not append: {other:?}"),
     }
-    assert_eq!(store.size().await.unwrap(), 1, "the refused append stored nothing");
+    assert_eq!(
+        store.size().await.unwrap(),
+        1,
+        "the refused append stored nothing"
+    );
     let second = appended(store, release("re-published", Some(first.seq))).await;
     let live = store.releases("plc-a").await.unwrap();
-    assert_eq!(live, vec![second.clone()], "the superseded release is no longer live");
-    assert_eq!(store.entry(first.seq).await.unwrap().unwrap(), first, "but stays in the log");
-    match store.append(release("stale", Some(first.seq))).await.unwrap() {
+    assert_eq!(
+        live,
+        vec![second.clone()],
+        "the superseded release is no longer live"
+    );
+    assert_eq!(
+        store.entry(first.seq).await.unwrap().unwrap(),
+        first,
+        "but stays in the log"
+    );
+    match store
+        .append(release("stale", Some(first.seq)))
+        .await
+        .unwrap()
+    {
         AppendOutcome::Existing(existing) => assert_eq!(existing, second),
         other => panic!("superseding a superseded entry must not append: {other:?}"),
     }
@@ -199,8 +239,17 @@ async fn indexes_answer_lookups<S: Store>(store: &S) {
     assert_eq!(store.product("plc-a").await.unwrap(), Some(a2.clone()));
     assert_eq!(store.product("nope").await.unwrap(), None);
     assert_eq!(store.releases("plc-a").await.unwrap(), vec![r1.clone()]);
-    assert_eq!(store.entries_by_digest(&"bb".repeat(32)).await.unwrap(), vec![r1.clone()]);
-    assert!(store.entries_by_digest(&"cc".repeat(32)).await.unwrap().is_empty());
+    assert_eq!(
+        store.entries_by_digest(&"bb".repeat(32)).await.unwrap(),
+        vec![r1.clone()]
+    );
+    assert!(
+        store
+            .entries_by_digest(&"cc".repeat(32))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         store.advisory_entries("SA-1").await.unwrap(),
         vec![sa1_rev1.clone(), sa1_rev2.clone()]
@@ -233,14 +282,20 @@ async fn indexes_answer_lookups<S: Store>(store: &S) {
         })
         .await
         .unwrap();
-    assert_eq!(by_product.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, a2.seq]);
+    assert_eq!(
+        by_product.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, a2.seq]
+    );
 }
 
 async fn failed_render_stores_nothing<S: Store>(store: &S) {
     appended(store, request("product", Some("p"), "ok")).await;
     let mut failing = request("product", Some("p"), "bad");
     failing.render = Box::new(|_, _| Err("no".to_owned()));
-    assert!(matches!(store.append(failing).await, Err(StoreError::Render { .. })));
+    assert!(matches!(
+        store.append(failing).await,
+        Err(StoreError::Render { .. })
+    ));
     assert_eq!(store.size().await.unwrap(), 1);
     let next = appended(store, request("product", Some("p"), "next")).await;
     assert_eq!(next.seq, 2, "no gap after a failed append");
@@ -263,7 +318,10 @@ async fn concurrent_appends_are_serialized<S: Store>(store: Arc<S>) {
     assert_eq!(seqs, (1..=24).collect::<Vec<_>>(), "one gap-free sequence");
     let mut reference = MemoryTree::new();
     let all = store
-        .entries(&EntryQuery { limit: 100, ..Default::default() })
+        .entries(&EntryQuery {
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .unwrap();
     for entry in &all {
@@ -275,16 +333,31 @@ async fn concurrent_appends_are_serialized<S: Store>(store: Arc<S>) {
         .unwrap()
         .into_iter()
         .collect();
-    assert_eq!(fixlog_tlog::root_from_nodes(24, &nodes).unwrap(), reference.root());
+    assert_eq!(
+        fixlog_tlog::root_from_nodes(24, &nodes).unwrap(),
+        reference.root()
+    );
 }
 
 async fn checkpoints<S: Store>(store: &S) {
-    let first = StoredCheckpoint { size: 3, note: "origin\n3\nroot\n\n— sig\n".to_owned() };
+    let first = StoredCheckpoint {
+        size: 3,
+        note: "origin\n3\nroot\n\n— sig\n".to_owned(),
+    };
     store.add_checkpoint(&first).await.unwrap();
-    let other = StoredCheckpoint { size: 3, note: "different".to_owned() };
+    let other = StoredCheckpoint {
+        size: 3,
+        note: "different".to_owned(),
+    };
     store.add_checkpoint(&other).await.unwrap();
-    assert_eq!(store.latest_checkpoint().await.unwrap(), Some(first.clone()));
-    let later = StoredCheckpoint { size: 5, note: "five".to_owned() };
+    assert_eq!(
+        store.latest_checkpoint().await.unwrap(),
+        Some(first.clone())
+    );
+    let later = StoredCheckpoint {
+        size: 5,
+        note: "five".to_owned(),
+    };
     store.add_checkpoint(&later).await.unwrap();
     assert_eq!(store.latest_checkpoint().await.unwrap(), Some(later));
 }

@@ -30,9 +30,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/products", get(list_products).post(create_product))
         .route("/api/v1/products/{product}", get(get_product))
         .route("/api/v1/products/{product}/firmware", get(get_firmware))
-        .route("/api/v1/products/{product}/versions/{version}", get(get_version_status))
+        .route(
+            "/api/v1/products/{product}/versions/{version}",
+            get(get_version_status),
+        )
         .route("/api/v1/releases", post(create_release))
-        .route("/api/v1/advisories", get(list_advisories).post(create_advisory))
+        .route(
+            "/api/v1/advisories",
+            get(list_advisories).post(create_advisory),
+        )
         .route("/api/v1/advisories/{id}", get(get_advisory))
         .route("/api/v1/advisories/{id}/withdraw", post(withdraw_advisory))
         .route("/api/v1/entries", get(list_entries))
@@ -44,18 +50,35 @@ pub fn router() -> Router<AppState> {
 fn publish_response(state: &AppState, acknowledged: Acknowledged) -> Result<Response, ApiError> {
     let entry = entry_doc(&acknowledged.entry)?;
     if acknowledged.created {
-        state.metrics.appended.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        state
+            .metrics
+            .appended
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
-    let status = if acknowledged.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if acknowledged.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let location = format!("/api/v1/entries/{}", entry.seq);
     let body = PublishResponse {
-        status: if acknowledged.created { "created" } else { "existing" }.to_owned(),
+        status: if acknowledged.created {
+            "created"
+        } else {
+            "existing"
+        }
+        .to_owned(),
         seq: entry.seq,
         checkpoint_size: acknowledged.checkpoint_size,
         proof: format!("/api/v1/entries/{}/proof", entry.seq),
         entry,
     };
-    Ok((status, [(axum::http::header::LOCATION, location)], Json(body)).into_response())
+    Ok((
+        status,
+        [(axum::http::header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
 }
 
 /// Register a product, or record a change of its record (a new entry; nothing is edited).
@@ -127,7 +150,8 @@ pub async fn create_advisory(
     ApiJson(body): ApiJson<AdvisoryRequest>,
 ) -> Result<Response, ApiError> {
     authorize(state.store(), &headers, Role::Editor).await?;
-    let acknowledged = write::publish_advisory(&state.log, &body, OffsetDateTime::now_utc()).await?;
+    let acknowledged =
+        write::publish_advisory(&state.log, &body, OffsetDateTime::now_utc()).await?;
     publish_response(&state, acknowledged)
 }
 
@@ -153,7 +177,8 @@ pub async fn withdraw_advisory(
     ApiJson(body): ApiJson<WithdrawRequest>,
 ) -> Result<Response, ApiError> {
     authorize(state.store(), &headers, Role::Editor).await?;
-    let acknowledged = write::withdraw_advisory(&state.log, &id, &body, OffsetDateTime::now_utc()).await?;
+    let acknowledged =
+        write::withdraw_advisory(&state.log, &id, &body, OffsetDateTime::now_utc()).await?;
     publish_response(&state, acknowledged)
 }
 
@@ -171,8 +196,13 @@ pub async fn list_products(State(state): State<AppState>) -> Result<Json<Product
         (status = 200, description = "The product", body = ProductView),
         (status = 404, description = "No such product", body = fixlog_api::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_product(State(state): State<AppState>, Path(product): Path<String>) -> Result<Json<ProductView>, ApiError> {
-    Ok(Json(read::product_view(state.store().as_ref(), &product).await?))
+pub async fn get_product(
+    State(state): State<AppState>,
+    Path(product): Path<String>,
+) -> Result<Json<ProductView>, ApiError> {
+    Ok(Json(
+        read::product_view(state.store().as_ref(), &product).await?,
+    ))
 }
 
 /// Live firmware releases of a product with image digests, newest version first.
@@ -182,8 +212,13 @@ pub async fn get_product(State(state): State<AppState>, Path(product): Path<Stri
         (status = 200, description = "Releases", body = FirmwareList),
         (status = 404, description = "No such product", body = fixlog_api::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_firmware(State(state): State<AppState>, Path(product): Path<String>) -> Result<Json<FirmwareList>, ApiError> {
-    Ok(Json(read::firmware_list(state.store().as_ref(), &product).await?))
+pub async fn get_firmware(
+    State(state): State<AppState>,
+    Path(product): Path<String>,
+) -> Result<Json<FirmwareList>, ApiError> {
+    Ok(Json(
+        read::firmware_list(state.store().as_ref(), &product).await?,
+    ))
 }
 
 /// CVE status of one version of a product (evaluated with the product's version ordering).
@@ -198,13 +233,17 @@ pub async fn get_version_status(
     State(state): State<AppState>,
     Path((product, version)): Path<(String, String)>,
 ) -> Result<Json<VersionStatusView>, ApiError> {
-    Ok(Json(read::version_status_view(state.store().as_ref(), &product, &version).await?))
+    Ok(Json(
+        read::version_status_view(state.store().as_ref(), &product, &version).await?,
+    ))
 }
 
 /// Current revision of every advisory.
 #[utoipa::path(get, path = "/api/v1/advisories", tag = "read",
     responses((status = 200, description = "Advisories", body = AdvisoryList)))]
-pub async fn list_advisories(State(state): State<AppState>) -> Result<Json<AdvisoryList>, ApiError> {
+pub async fn list_advisories(
+    State(state): State<AppState>,
+) -> Result<Json<AdvisoryList>, ApiError> {
     Ok(Json(read::advisory_list(state.store().as_ref()).await?))
 }
 
@@ -215,8 +254,13 @@ pub async fn list_advisories(State(state): State<AppState>) -> Result<Json<Advis
         (status = 200, description = "The advisory", body = AdvisoryView),
         (status = 404, description = "No such advisory", body = fixlog_api::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_advisory(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<AdvisoryView>, ApiError> {
-    Ok(Json(read::advisory_view(state.store().as_ref(), &id).await?))
+pub async fn get_advisory(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<AdvisoryView>, ApiError> {
+    Ok(Json(
+        read::advisory_view(state.store().as_ref(), &id).await?,
+    ))
 }
 
 /// Query of `GET /api/v1/entries`.
@@ -249,16 +293,25 @@ pub async fn list_entries(
     State(state): State<AppState>,
     query: Result<Query<EntriesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<EntryPage>, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::Malformed { detail: rejection.body_text(), field: None })?;
+    let Query(query) = query.map_err(|rejection| ApiError::Malformed {
+        detail: rejection.body_text(),
+        field: None,
+    })?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("/limit", "limit must be between 1 and 1000"));
+        return Err(ApiError::invalid(
+            "/limit",
+            "limit must be between 1 and 1000",
+        ));
     }
     if let Some(cve) = &query.cve {
-        cve.parse::<fixlog_model::CveId>().map_err(|e| ApiError::invalid("/cve", e))?;
+        cve.parse::<fixlog_model::CveId>()
+            .map_err(|e| ApiError::invalid("/cve", e))?;
     }
     if let Some(product) = &query.product {
-        product.parse::<fixlog_model::ProductId>().map_err(|e| ApiError::invalid("/product", e))?;
+        product
+            .parse::<fixlog_model::ProductId>()
+            .map_err(|e| ApiError::invalid("/product", e))?;
     }
     let store = state.store();
     let stored = store
@@ -271,9 +324,21 @@ pub async fn list_entries(
         })
         .await?;
     let more = stored.len() > limit as usize;
-    let entries: Vec<EntryDoc> = stored.iter().take(limit as usize).map(entry_doc).collect::<Result<_, _>>()?;
-    let next_after = if more { entries.last().map(|e| e.seq) } else { None };
-    Ok(Json(EntryPage { entries, next_after, size: store.size().await? }))
+    let entries: Vec<EntryDoc> = stored
+        .iter()
+        .take(limit as usize)
+        .map(entry_doc)
+        .collect::<Result<_, _>>()?;
+    let next_after = if more {
+        entries.last().map(|e| e.seq)
+    } else {
+        None
+    };
+    Ok(Json(EntryPage {
+        entries,
+        next_after,
+        size: store.size().await?,
+    }))
 }
 
 /// One entry.
@@ -288,8 +353,18 @@ pub async fn get_entry(
     State(state): State<AppState>,
     seq: Result<Path<u64>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<EntryDoc>, ApiError> {
-    let Path(seq) = seq.map_err(|rejection| ApiError::Malformed { detail: rejection.body_text(), field: Some("/seq".into()) })?;
-    let stored = state.store().entry(seq).await?.ok_or_else(|| ApiError::NotFound { detail: format!("no entry {seq}"), field: None })?;
+    let Path(seq) = seq.map_err(|rejection| ApiError::Malformed {
+        detail: rejection.body_text(),
+        field: Some("/seq".into()),
+    })?;
+    let stored = state
+        .store()
+        .entry(seq)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!("no entry {seq}"),
+            field: None,
+        })?;
     Ok(Json(entry_doc(&stored)?))
 }
 
@@ -301,6 +376,11 @@ pub async fn get_entry(
         (status = 404, description = "No published image has this digest", body = fixlog_api::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a digest", body = fixlog_api::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_by_digest(State(state): State<AppState>, Path(digest): Path<String>) -> Result<Json<DigestMatches>, ApiError> {
-    Ok(Json(read::by_digest(state.store().as_ref(), &digest).await?))
+pub async fn get_by_digest(
+    State(state): State<AppState>,
+    Path(digest): Path<String>,
+) -> Result<Json<DigestMatches>, ApiError> {
+    Ok(Json(
+        read::by_digest(state.store().as_ref(), &digest).await?,
+    ))
 }

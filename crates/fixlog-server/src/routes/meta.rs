@@ -24,13 +24,21 @@ pub fn router() -> Router<AppState> {
 /// `GET /healthz`: the store answers.
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let size = state.store().size().await?;
-    Ok(Json(Health { status: "ok".to_owned(), size }))
+    Ok(Json(Health {
+        status: "ok".to_owned(),
+        size,
+    }))
 }
 
 /// `GET /metrics`: Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
     let size = state.store().size().await?;
-    let checkpoint = state.store().latest_checkpoint().await?.map(|c| c.size).unwrap_or(0);
+    let checkpoint = state
+        .store()
+        .latest_checkpoint()
+        .await?
+        .map(|c| c.size)
+        .unwrap_or(0);
     let m = &state.metrics;
     let body = format!(
         "# HELP fixlog_log_size Entries in the log.\n# TYPE fixlog_log_size gauge\nfixlog_log_size {size}\n\
@@ -45,13 +53,19 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
         m.appended.load(Ordering::Relaxed),
     );
     let mut response = body.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
     Ok(response)
 }
 
 /// `GET /openapi.json`: the OpenAPI 3.0.3 description generated from the code.
 pub async fn openapi() -> Response {
     let mut response = crate::openapi::document_json().into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }

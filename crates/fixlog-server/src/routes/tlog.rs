@@ -22,7 +22,10 @@ pub fn router() -> Router<AppState> {
 fn text(body: String, cache: &'static str) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
 }
@@ -35,13 +38,23 @@ pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiEr
 
 /// `GET /tlog/key`: the log's verifier key (`name+id+base64`).
 pub async fn key(State(state): State<AppState>) -> Response {
-    text(format!("{}\n", state.log.verifier_key()), "public, max-age=3600")
+    text(
+        format!("{}\n", state.log.verifier_key()),
+        "public, max-age=3600",
+    )
 }
 
 /// `GET /tlog/tile/{L}/{N}[.p/{W}]` and `/tlog/tile/entries/{N}[.p/{W}]`.
-pub async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Result<Response, ApiError> {
-    let not_found = |detail: String| ApiError::NotFound { detail, field: None };
-    let tile = parse_tile_path(&format!("tile/{path}")).map_err(|e| not_found(format!("not a tile path: {e}")))?;
+pub async fn tile(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    let not_found = |detail: String| ApiError::NotFound {
+        detail,
+        field: None,
+    };
+    let tile = parse_tile_path(&format!("tile/{path}"))
+        .map_err(|e| not_found(format!("not a tile path: {e}")))?;
     let size = state.log.latest_checkpoint().await?.size;
     let level = match tile.kind() {
         TileKind::Hashes { level } => level,
@@ -49,7 +62,9 @@ pub async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Re
     };
     let available = tile_width(level, tile.index(), size).unwrap_or(0);
     if tile.width() > available {
-        return Err(not_found(format!("tile {path} is beyond the checkpoint of size {size}")));
+        return Err(not_found(format!(
+            "tile {path} is beyond the checkpoint of size {size}"
+        )));
     }
     let body = match tile.kind() {
         TileKind::Hashes { .. } => {
@@ -61,7 +76,11 @@ pub async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Re
             let first = tile.index() * 256;
             let entries = state
                 .store()
-                .entries(&EntryQuery { after: first, limit: u32::from(tile.width()), ..Default::default() })
+                .entries(&EntryQuery {
+                    after: first,
+                    limit: u32::from(tile.width()),
+                    ..Default::default()
+                })
                 .await?;
             let bodies: Vec<&[u8]> = entries.iter().map(|e| e.body.as_slice()).collect();
             fixlog_tlog::encode_entry_bundle(&bodies)
@@ -69,9 +88,16 @@ pub async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Re
     };
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     // Full tiles never change; partial ones are replaced by wider ones as the log grows.
-    let cache = if tile.is_partial() { "public, max-age=60" } else { "public, max-age=31536000, immutable" };
+    let cache = if tile.is_partial() {
+        "public, max-age=60"
+    } else {
+        "public, max-age=31536000, immutable"
+    };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Ok(response)
 }
@@ -89,8 +115,18 @@ pub async fn entry_proof(
     State(state): State<AppState>,
     seq: Result<Path<u64>, axum::extract::rejection::PathRejection>,
 ) -> Result<Response, ApiError> {
-    let Path(seq) = seq.map_err(|rejection| ApiError::Malformed { detail: rejection.body_text(), field: Some("/seq".into()) })?;
-    let entry = state.store().entry(seq).await?.ok_or_else(|| ApiError::NotFound { detail: format!("no entry {seq}"), field: None })?;
+    let Path(seq) = seq.map_err(|rejection| ApiError::Malformed {
+        detail: rejection.body_text(),
+        field: Some("/seq".into()),
+    })?;
+    let entry = state
+        .store()
+        .entry(seq)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!("no entry {seq}"),
+            field: None,
+        })?;
     let checkpoint = state.log.latest_checkpoint().await?;
     let checkpoint = if checkpoint.size < seq {
         let size = state.log.ensure_checkpoint(seq).await?;
@@ -101,6 +137,11 @@ pub async fn entry_proof(
         checkpoint
     };
     let proof = state.log.inclusion_proof(seq - 1, checkpoint.size).await?;
-    let bundle = ProofBundle { extra: Some(entry.body), index: seq - 1, proof, checkpoint: checkpoint.note };
+    let bundle = ProofBundle {
+        extra: Some(entry.body),
+        index: seq - 1,
+        proof,
+        checkpoint: checkpoint.note,
+    };
     Ok(text(bundle.to_text(), "public, max-age=60"))
 }

@@ -1,0 +1,173 @@
+//! The command line, as clap derive types.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// fixlog: the firmware security update log for industrial control equipment.
+#[derive(Debug, Parser)]
+#[command(name = "fixlog", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the publisher (HTML page, JSON API, transparency log).
+    Serve(ServeArgs),
+    /// Create an Ed25519 log signing key (file mode 0600) and print its verifier key.
+    Keygen(KeygenArgs),
+    /// Manage API tokens.
+    Token {
+        /// Token command.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Publish to a running server (token from FIXLOG_TOKEN).
+    Publish {
+        /// What to publish.
+        #[command(subcommand)]
+        command: PublishCommand,
+    },
+    /// Print the OpenAPI 3.0 document of the JSON API.
+    Openapi,
+}
+
+/// `fixlog serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Database URL: sqlite://PATH (embedded, default) or postgres://…
+    #[arg(long, env = "FIXLOG_DB", default_value = "sqlite://fixlog.db")]
+    pub db: String,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "FIXLOG_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Public base URL used in links (default: http://<listen address>).
+    #[arg(long, env = "FIXLOG_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Log signing key file (from `fixlog keygen`, or PKCS#8 PEM with --origin).
+    #[arg(long, env = "FIXLOG_KEY")]
+    pub key: Option<PathBuf>,
+    /// Log origin (key name) for a PEM key.
+    #[arg(long, env = "FIXLOG_ORIGIN")]
+    pub origin: Option<String>,
+    /// Load the built-in demo manufacturer into an empty database and use the public demo key
+    /// when no key is given.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `fixlog keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Log origin, used as the key name (e.g. psirt.example.com/fixlog).
+    #[arg(long)]
+    pub origin: String,
+    /// Where to write the key (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (only the token) on stdout.
+    Create(TokenCreateArgs),
+}
+
+/// `fixlog token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// Database URL of the server.
+    #[arg(long, env = "FIXLOG_DB", default_value = "sqlite://fixlog.db")]
+    pub db: String,
+    /// publisher (releases), editor (products, advisories) or admin (everything).
+    #[arg(long)]
+    pub role: String,
+    /// A name to recognise the token by in the audit log.
+    #[arg(long, default_value = "token")]
+    pub name: String,
+    /// Expire after this many days.
+    #[arg(long)]
+    pub expires_days: Option<u32>,
+}
+
+/// Publish subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PublishCommand {
+    /// Hash firmware images (SHA-256 and SHA3-256 in one pass) and publish the release.
+    Release(ReleaseArgs),
+    /// Create or revise an advisory from a JSON file (the POST /api/v1/advisories body).
+    Advisory(FileArgs),
+    /// Register or update a product from a JSON file (the POST /api/v1/products body).
+    Product(FileArgs),
+}
+
+/// Where the server is and how to authenticate.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Base URL of the fixlog server.
+    #[arg(long, env = "FIXLOG_URL")]
+    pub server: String,
+    /// API token (read from the environment; never pass it on the command line).
+    #[arg(
+        long = "token-env-only",
+        env = "FIXLOG_TOKEN",
+        hide = true,
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+}
+
+/// `fixlog publish release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Product id.
+    #[arg(long)]
+    pub product: String,
+    /// Version in the product's scheme.
+    #[arg(long)]
+    pub version: String,
+    /// Patch release date, YYYY-MM-DD.
+    #[arg(long)]
+    pub released: String,
+    /// Image files (one or more).
+    #[arg(long = "image", required = true, num_args = 1..)]
+    pub images: Vec<PathBuf>,
+    /// CVE ids this release fixes.
+    #[arg(long = "fixes", num_args = 1..)]
+    pub fixes: Vec<String>,
+    /// Download URL of the image (with one image).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Replace the image of an already published version (sequence number of its entry).
+    #[arg(long)]
+    pub supersedes: Option<u64>,
+    /// Write a receipt (entry, digests, proof URL) as JSON to this file.
+    #[arg(long)]
+    pub receipt: Option<PathBuf>,
+    /// Print the full response as JSON instead of the sequence number.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A JSON body from a file.
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// JSON file with the request body.
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Print the full response as JSON instead of the sequence number.
+    #[arg(long)]
+    pub json: bool,
+}
