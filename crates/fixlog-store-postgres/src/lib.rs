@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 
 /// Key of the advisory lock that serializes appends ("fixlog" in ASCII).
-const APPEND_LOCK: i64 = 0x0066_6978_6c6f_67;
+const APPEND_LOCK: i64 = 0x0000_6669_786c_6f67;
 
 /// The PostgreSQL store.
 #[derive(Clone, Debug)]

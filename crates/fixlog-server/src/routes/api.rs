@@ -87,13 +87,13 @@ fn publish_response(state: &AppState, acknowledged: Acknowledged) -> Result<Resp
     responses(
         (status = 201, description = "Product entry appended", body = PublishResponse),
         (status = 200, description = "Identical record already current; nothing appended", body = PublishResponse),
-        (status = 400, description = "Malformed JSON", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not register products", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Version scheme change", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not register products", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Version scheme change", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_product(
     State(state): State<AppState>,
@@ -111,14 +111,14 @@ pub async fn create_product(
     responses(
         (status = 201, description = "Release entry appended", body = PublishResponse),
         (status = 200, description = "Same release already published; nothing appended", body = PublishResponse),
-        (status = 400, description = "Malformed JSON", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not publish releases", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown product", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Version already published with other digests", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not publish releases", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Version already published with other digests", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_release(
     State(state): State<AppState>,
@@ -136,13 +136,13 @@ pub async fn create_release(
     responses(
         (status = 201, description = "Advisory revision appended", body = PublishResponse),
         (status = 200, description = "Identical revision already current; nothing appended", body = PublishResponse),
-        (status = 400, description = "Malformed JSON", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not publish advisories", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Revision number reused, or advisory withdrawn", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not publish advisories", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Revision number reused, or advisory withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_advisory(
     State(state): State<AppState>,
@@ -161,14 +161,14 @@ pub async fn create_advisory(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Withdrawal appended", body = PublishResponse),
-        (status = 400, description = "Malformed JSON", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not withdraw advisories", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such advisory", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already withdrawn", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not withdraw advisories", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such advisory", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn withdraw_advisory(
     State(state): State<AppState>,
@@ -194,7 +194,7 @@ pub async fn list_products(State(state): State<AppState>) -> Result<Json<Product
     params(("product" = String, Path, description = "Product id")),
     responses(
         (status = 200, description = "The product", body = ProductView),
-        (status = 404, description = "No such product", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_product(
     State(state): State<AppState>,
@@ -210,7 +210,7 @@ pub async fn get_product(
     params(("product" = String, Path, description = "Product id")),
     responses(
         (status = 200, description = "Releases", body = FirmwareList),
-        (status = 404, description = "No such product", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_firmware(
     State(state): State<AppState>,
@@ -226,8 +226,8 @@ pub async fn get_firmware(
     params(("product" = String, Path, description = "Product id"), ("version" = String, Path, description = "Version in the product's scheme")),
     responses(
         (status = 200, description = "Status per CVE", body = VersionStatusView),
-        (status = 404, description = "No such product", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Version not in the product's scheme", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Version not in the product's scheme", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_version_status(
     State(state): State<AppState>,
@@ -252,7 +252,7 @@ pub async fn list_advisories(
     params(("id" = String, Path, description = "Advisory id")),
     responses(
         (status = 200, description = "The advisory", body = AdvisoryView),
-        (status = 404, description = "No such advisory", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such advisory", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_advisory(
     State(state): State<AppState>,
@@ -286,8 +286,8 @@ pub struct EntriesQuery {
 #[utoipa::path(get, path = "/api/v1/entries", tag = "read", params(EntriesQuery),
     responses(
         (status = 200, description = "A page of entries", body = EntryPage),
-        (status = 400, description = "Bad query parameter", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter value", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter value", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_entries(
     State(state): State<AppState>,
@@ -346,8 +346,8 @@ pub async fn list_entries(
     params(("seq" = u64, Path, description = "Sequence number (1-based)")),
     responses(
         (status = 200, description = "The entry", body = EntryDoc),
-        (status = 400, description = "Not a sequence number", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such entry", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a sequence number", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_entry(
     State(state): State<AppState>,
@@ -373,8 +373,8 @@ pub async fn get_entry(
     params(("digest" = String, Path, description = "Lowercase hex SHA-256, SHA3-256 or SHA-512")),
     responses(
         (status = 200, description = "Matching releases", body = DigestMatches),
-        (status = 404, description = "No published image has this digest", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a digest", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published image has this digest", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a digest", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_by_digest(
     State(state): State<AppState>,

@@ -108,8 +108,8 @@ pub async fn tile(
     params(("seq" = u64, Path, description = "Sequence number (1-based)")),
     responses(
         (status = 200, description = "tlog-proof@v1 file", body = String, content_type = "text/plain"),
-        (status = 400, description = "Not a sequence number", body = fixlog_api::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such entry", body = fixlog_api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a sequence number", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn entry_proof(
     State(state): State<AppState>,
