@@ -71,7 +71,7 @@ async fn begin_append(
     Ok(transaction)
 }
 
-fixlog_store_sql::sql_store!(PostgresStore, PgRow, begin_append);
+fixlog_store_sql::sql_store!(PostgresStore, sqlx::Postgres, PgRow, begin_append);
 
 #[cfg(test)]
 mod tests {

@@ -9,11 +9,11 @@
 /// Expands to the helper functions and `impl fixlog_store::Store for $store`.
 ///
 /// `$store` must have a field `pool` of the backend's pool type; `$row` is the backend's row
-/// type; `$begin` is an async function `fn(&Pool) -> Result<Transaction, sqlx::Error>` that
+/// type; `$db` is the sqlx database type; `$begin` is an async function `fn(&Pool) -> Result<Transaction, sqlx::Error>` that
 /// starts a transaction holding the single writer lock of the log.
 #[macro_export]
 macro_rules! sql_store {
-    ($store:ident, $row:ty, $begin:path) => {
+    ($store:ident, $db:ty, $row:ty, $begin:path) => {
         mod sql_store_impl {
             use std::collections::HashMap;
 
@@ -80,117 +80,144 @@ macro_rules! sql_store {
             }
         }
 
+    /// Appends one request inside `tx`. The outer error aborts the transaction; the inner
+    /// one rejects only this request (nothing of it was written).
+    async fn append_in(
+        tx: &mut sqlx::Transaction<'static, $db>,
+        request: AppendRequest,
+    ) -> Result<Result<AppendOutcome, StoreError>, StoreError> {
+            if let Precondition::NoLiveRelease {
+                product,
+                version_key,
+            } = &request.precondition
+            {
+                let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.kind = 'release' AND e.product = $1 \
+                     AND e.version_key = $2 AND NOT EXISTS \
+                     (SELECT 1 FROM entries s WHERE s.supersedes = e.seq) ORDER BY e.seq DESC LIMIT 1"
+                )))
+                .bind(product)
+                .bind(version_key)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db)?;
+                if let Some(row) = existing {
+                    let entry = entry_from_row(&row)?;
+                    if Some(entry.seq) != request.supersedes {
+                        return Ok(Ok(AppendOutcome::Existing(entry)));
+                    }
+                }
+            }
+            if let Some(seq) = request.supersedes {
+                let found = sqlx::query("SELECT 1 FROM entries WHERE seq = $1")
+                    .bind(seq as i64)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                if found.is_none() {
+                    return Ok(Err(StoreError::UnknownSupersedes { seq }));
+                }
+            }
+            let last = sqlx::query("SELECT seq, published FROM entries ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db)?;
+            let (seq, previous) = match last {
+                Some(row) => (
+                    row.try_get::<i64, _>(0).map_err(db)? as u64 + 1,
+                    Some(from_micros(row.try_get(1).map_err(db)?)?),
+                ),
+                None => (1, None),
+            };
+            let published = next_published(request.now, previous);
+            let body = match (request.render)(seq, published) {
+                Ok(body) => body,
+                Err(message) => return Ok(Err(StoreError::Render { message })),
+            };
+            sqlx::query(
+                "INSERT INTO entries (seq, kind, published, product, advisory, version_key, supersedes, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(seq as i64)
+            .bind(&request.kind)
+            .bind(micros(published))
+            .bind(&request.product)
+            .bind(&request.advisory)
+            .bind(&request.version_key)
+            .bind(request.supersedes.map(|s| s as i64))
+            .bind(&body)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+            for (table, column, values) in [
+                ("entry_cves", "cve", &request.cves),
+                ("entry_products", "product", &request.products),
+                ("entry_digests", "digest", &request.digests),
+            ] {
+                for value in values {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "INSERT INTO {table} ({column}, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                    )))
+                    .bind(value)
+                    .bind(seq as i64)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                }
+            }
+            let index = seq - 1;
+            let mut left_siblings = HashMap::new();
+            for id in append_reads(index) {
+                let row = sqlx::query("SELECT hash FROM tlog_nodes WHERE level = $1 AND idx = $2")
+                    .bind(i64::from(id.level))
+                    .bind(id.index as i64)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db)?
+                    .ok_or_else(|| StoreError::Corrupt {
+                        message: format!("merkle node {id:?} missing"),
+                    })?;
+                left_siblings.insert(id, hash_from(row.try_get(0).map_err(db)?)?);
+            }
+            for (id, hash) in append_nodes(index, fixlog_tlog::leaf_hash(&body), &left_siblings)? {
+                sqlx::query("INSERT INTO tlog_nodes (level, idx, hash) VALUES ($1, $2, $3)")
+                    .bind(i64::from(id.level))
+                    .bind(id.index as i64)
+                    .bind(hash.to_vec())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+            }
+            Ok(Ok(AppendOutcome::Appended(StoredEntry {
+                seq,
+                kind: request.kind,
+                published,
+                body,
+            })))
+        }
+
         #[async_trait::async_trait]
         impl fixlog_store::Store for $store {
             async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
                 let mut tx = $begin(&self.pool).await.map_err(db)?;
-                if let Precondition::NoLiveRelease {
-                    product,
-                    version_key,
-                } = &request.precondition
-                {
-                    let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.kind = 'release' AND e.product = $1 \
-                         AND e.version_key = $2 AND NOT EXISTS \
-                         (SELECT 1 FROM entries s WHERE s.supersedes = e.seq) ORDER BY e.seq DESC LIMIT 1"
-                    )))
-                    .bind(product)
-                    .bind(version_key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                    if let Some(row) = existing {
-                        let entry = entry_from_row(&row)?;
-                        if Some(entry.seq) != request.supersedes {
-                            return Ok(AppendOutcome::Existing(entry));
-                        }
-                    }
+                let outcome = append_in(&mut tx, request).await??;
+                if matches!(outcome, AppendOutcome::Appended(_)) {
+                    tx.commit().await.map_err(db)?;
                 }
-                if let Some(seq) = request.supersedes {
-                    let found = sqlx::query("SELECT 1 FROM entries WHERE seq = $1")
-                        .bind(seq as i64)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                    if found.is_none() {
-                        return Err(StoreError::UnknownSupersedes { seq });
-                    }
-                }
-                let last = sqlx::query("SELECT seq, published FROM entries ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                let (seq, previous) = match last {
-                    Some(row) => (
-                        row.try_get::<i64, _>(0).map_err(db)? as u64 + 1,
-                        Some(from_micros(row.try_get(1).map_err(db)?)?),
-                    ),
-                    None => (1, None),
-                };
-                let published = next_published(request.now, previous);
-                let body = (request.render)(seq, published)
-                    .map_err(|message| StoreError::Render { message })?;
-                sqlx::query(
-                    "INSERT INTO entries (seq, kind, published, product, advisory, version_key, supersedes, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(seq as i64)
-                .bind(&request.kind)
-                .bind(micros(published))
-                .bind(&request.product)
-                .bind(&request.advisory)
-                .bind(&request.version_key)
-                .bind(request.supersedes.map(|s| s as i64))
-                .bind(&body)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-                for (table, column, values) in [
-                    ("entry_cves", "cve", &request.cves),
-                    ("entry_products", "product", &request.products),
-                    ("entry_digests", "digest", &request.digests),
-                ] {
-                    for value in values {
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "INSERT INTO {table} ({column}, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-                        )))
-                        .bind(value)
-                        .bind(seq as i64)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                    }
-                }
-                let index = seq - 1;
-                let mut left_siblings = HashMap::new();
-                for id in append_reads(index) {
-                    let row = sqlx::query("SELECT hash FROM tlog_nodes WHERE level = $1 AND idx = $2")
-                        .bind(i64::from(id.level))
-                        .bind(id.index as i64)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db)?
-                        .ok_or_else(|| StoreError::Corrupt {
-                            message: format!("merkle node {id:?} missing"),
-                        })?;
-                    left_siblings.insert(id, hash_from(row.try_get(0).map_err(db)?)?);
-                }
-                for (id, hash) in append_nodes(index, fixlog_tlog::leaf_hash(&body), &left_siblings)? {
-                    sqlx::query("INSERT INTO tlog_nodes (level, idx, hash) VALUES ($1, $2, $3)")
-                        .bind(i64::from(id.level))
-                        .bind(id.index as i64)
-                        .bind(hash.to_vec())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db)?;
+                Ok(outcome)
+            }
+
+            async fn append_batch(
+                &self,
+                requests: Vec<AppendRequest>,
+            ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
+                let mut tx = $begin(&self.pool).await.map_err(db)?;
+                let mut outcomes = Vec::with_capacity(requests.len());
+                for request in requests {
+                    outcomes.push(append_in(&mut tx, request).await?);
                 }
                 tx.commit().await.map_err(db)?;
-                Ok(AppendOutcome::Appended(StoredEntry {
-                    seq,
-                    kind: request.kind,
-                    published,
-                    body,
-                }))
+                Ok(outcomes)
             }
 
             async fn size(&self) -> Result<u64, StoreError> {

@@ -69,7 +69,7 @@ async fn begin_append(
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-fixlog_store_sql::sql_store!(SqliteStore, SqliteRow, begin_append);
+fixlog_store_sql::sql_store!(SqliteStore, sqlx::Sqlite, SqliteRow, begin_append);
 
 #[cfg(test)]
 mod tests {

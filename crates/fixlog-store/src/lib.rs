@@ -181,6 +181,14 @@ pub struct AuditEvent {
 pub trait Store: Send + Sync + 'static {
     /// Appends an entry and its Merkle nodes in one transaction, serialized by the database.
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
+    /// Appends several requests in order in ONE transaction (one durable commit: group
+    /// commit). Each request gets its own outcome: a failed precondition, an unknown
+    /// `supersedes` or a render error rejects only that request. A database error fails the
+    /// whole batch and stores nothing.
+    async fn append_batch(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError>;
     /// Number of entries (= tree size).
     async fn size(&self) -> Result<u64, StoreError>;
     /// One entry by sequence number.

@@ -40,6 +40,7 @@ where
     indexes_answer_lookups(&fresh().await).await;
     failed_render_stores_nothing(&fresh().await).await;
     concurrent_appends_are_serialized(Arc::new(fresh().await)).await;
+    batches_commit_together_with_per_request_outcomes(&fresh().await).await;
     checkpoints(&fresh().await).await;
     tokens_and_audit(&fresh().await).await;
 }
@@ -337,6 +338,56 @@ async fn concurrent_appends_are_serialized<S: Store>(store: Arc<S>) {
         fixlog_tlog::root_from_nodes(24, &nodes).unwrap(),
         reference.root()
     );
+}
+
+async fn batches_commit_together_with_per_request_outcomes<S: Store>(store: &S) {
+    appended(store, request("product", Some("p"), "before")).await;
+    let release = |text: &str| {
+        let mut req = request("release", Some("p"), text);
+        req.version_key = Some("1.0".to_owned());
+        req.precondition = Precondition::NoLiveRelease {
+            product: "p".to_owned(),
+            version_key: "1.0".to_owned(),
+        };
+        req
+    };
+    let mut failing = request("product", Some("p"), "bad");
+    failing.render = Box::new(|_, _| Err("no".to_owned()));
+    let mut dangling = request("release", Some("p"), "dangling");
+    dangling.supersedes = Some(999);
+    let outcomes = store
+        .append_batch(vec![
+            request("product", Some("p"), "b1"),
+            release("first"),
+            failing,
+            release("second, same version"),
+            dangling,
+            request("product", Some("p"), "b2"),
+        ])
+        .await
+        .expect("the batch commits");
+    assert_eq!(outcomes.len(), 6);
+    let seq_of = |outcome: &Result<AppendOutcome, StoreError>| match outcome {
+        Ok(AppendOutcome::Appended(entry)) => Some(entry.seq),
+        _ => None,
+    };
+    assert_eq!(seq_of(&outcomes[0]), Some(2));
+    assert_eq!(seq_of(&outcomes[1]), Some(3));
+    assert!(matches!(outcomes[2], Err(StoreError::Render { .. })));
+    match &outcomes[3] {
+        Ok(AppendOutcome::Existing(entry)) => assert_eq!(entry.seq, 3, "sees the release appended earlier in the batch"),
+        other => panic!("expected the earlier release of the batch, got {other:?}"),
+    }
+    assert!(matches!(outcomes[4], Err(StoreError::UnknownSupersedes { seq: 999 })));
+    assert_eq!(seq_of(&outcomes[5]), Some(4), "no gap after rejected requests");
+    assert_eq!(store.size().await.unwrap(), 4);
+    let mut reference = MemoryTree::new();
+    for entry in store.entries(&EntryQuery { limit: 10, ..Default::default() }).await.unwrap() {
+        reference.push(&entry.body);
+    }
+    let nodes: std::collections::HashMap<_, _> =
+        store.nodes(&fixlog_tlog::root_nodes(4)).await.unwrap().into_iter().collect();
+    assert_eq!(fixlog_tlog::root_from_nodes(4, &nodes).unwrap(), reference.root());
 }
 
 async fn checkpoints<S: Store>(store: &S) {
