@@ -467,6 +467,20 @@ mod tests {
     }
 
     #[test]
+    fn lifecycle_accepts_the_contract_shorthand() {
+        let short: ProductDoc = serde_json::from_str(
+            r#"{"id":"plc-x500","name":"X500 PLC","device_class":"plc","version_scheme":"semver","lifecycle":"active"}"#,
+        )
+        .unwrap();
+        assert_eq!(short.lifecycle.state, "active");
+        assert!(product_from_doc(&short).is_ok());
+        let unknown = serde_json::from_str::<ProductDoc>(
+            r#"{"id":"p","name":"P","device_class":"plc","version_scheme":"semver","lifecycle":{"state":"active","colour":"red"}}"#,
+        );
+        assert!(unknown.is_err(), "unknown lifecycle fields are still refused");
+    }
+
+    #[test]
     fn errors_name_the_field() {
         let mut bad = doc();
         bad.lifecycle.extended_support_end = Some("2030-13-01".into());

@@ -191,10 +191,11 @@ pub struct ImageDoc {
     pub url: Option<String>,
 }
 
-/// Support lifecycle of a product line.
+/// Support lifecycle of a product line. On input a bare state string (`"active"`) is
+/// accepted as shorthand for `{"state": "active"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "LifecycleInput")]
 pub struct LifecycleDoc {
     /// `active`, `mainstream_support`, `extended_support` or `end_of_life`.
     pub state: String,
@@ -207,6 +208,47 @@ pub struct LifecycleDoc {
     /// End of life, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_of_life: Option<String>,
+}
+
+/// What `lifecycle` may be on input.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LifecycleInput {
+    State(String),
+    Full(LifecycleFields),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LifecycleFields {
+    state: String,
+    #[serde(default)]
+    mainstream_support_end: Option<String>,
+    #[serde(default)]
+    extended_support_end: Option<String>,
+    #[serde(default)]
+    end_of_life: Option<String>,
+}
+
+impl TryFrom<LifecycleInput> for LifecycleDoc {
+    type Error = std::convert::Infallible;
+
+    fn try_from(input: LifecycleInput) -> Result<Self, Self::Error> {
+        Ok(match input {
+            LifecycleInput::State(state) => LifecycleDoc {
+                state,
+                mainstream_support_end: None,
+                extended_support_end: None,
+                end_of_life: None,
+            },
+            LifecycleInput::Full(fields) => LifecycleDoc {
+                state: fields.state,
+                mainstream_support_end: fields.mainstream_support_end,
+                extended_support_end: fields.extended_support_end,
+                end_of_life: fields.end_of_life,
+            },
+        })
+    }
 }
 
 /// A product line.

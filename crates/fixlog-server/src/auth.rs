@@ -193,6 +193,54 @@ pub async fn authorize(
     })
 }
 
+/// A role an extractor demands.
+pub trait RequiredRole {
+    /// The role.
+    const ROLE: Role;
+}
+
+/// Marker: the `editor` role (or admin).
+#[derive(Debug)]
+pub struct EditorRole;
+impl RequiredRole for EditorRole {
+    const ROLE: Role = Role::Editor;
+}
+
+/// Marker: the `publisher` role (or admin).
+#[derive(Debug)]
+pub struct PublisherRole;
+impl RequiredRole for PublisherRole {
+    const ROLE: Role = Role::Publisher;
+}
+
+/// Marker: the `admin` role.
+#[derive(Debug)]
+pub struct AdminRole;
+impl RequiredRole for AdminRole {
+    const ROLE: Role = Role::Admin;
+}
+
+/// Extractor that authenticates the bearer token and checks the role before the handler
+/// reads the body, so an unauthenticated caller learns nothing about the request schema.
+#[derive(Debug)]
+pub struct Authorized<R: RequiredRole> {
+    /// The caller.
+    pub caller: Caller,
+    role: std::marker::PhantomData<R>,
+}
+
+impl<R: RequiredRole + Send> axum::extract::FromRequestParts<crate::AppState> for Authorized<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = authorize(state.store(), &parts.headers, R::ROLE).await?;
+        Ok(Self { caller, role: std::marker::PhantomData })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

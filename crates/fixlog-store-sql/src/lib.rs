@@ -80,12 +80,21 @@ macro_rules! sql_store {
             }
         }
 
-    /// Appends one request inside `tx`. The outer error aborts the transaction; the inner
-    /// one rejects only this request (nothing of it was written).
-    async fn append_in(
-        tx: &mut sqlx::Transaction<'static, $db>,
-        request: AppendRequest,
-    ) -> Result<Result<AppendOutcome, StoreError>, StoreError> {
+        /// What earlier appends of the same transaction already know: the last entry and the
+        /// Merkle nodes written (left siblings of later appends are often among them).
+        #[derive(Default)]
+        struct BatchState {
+            last: Option<(u64, OffsetDateTime)>,
+            written: HashMap<NodeId, Hash>,
+        }
+
+        /// Appends one request inside `tx`. The outer error aborts the transaction; the inner
+        /// one rejects only this request (nothing of it was written).
+        async fn append_in(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            batch: &mut BatchState,
+            request: AppendRequest,
+        ) -> Result<Result<AppendOutcome, StoreError>, StoreError> {
             if let Precondition::NoLiveRelease {
                 product,
                 version_key,
@@ -118,15 +127,24 @@ macro_rules! sql_store {
                     return Ok(Err(StoreError::UnknownSupersedes { seq }));
                 }
             }
-            let last = sqlx::query("SELECT seq, published FROM entries ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(db)?;
+            let last = match batch.last {
+                Some(last) => Some(last),
+                None => {
+                    let row = sqlx::query("SELECT seq, published FROM entries ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(db)?;
+                    match row {
+                        Some(row) => Some((
+                            row.try_get::<i64, _>(0).map_err(db)? as u64,
+                            from_micros(row.try_get(1).map_err(db)?)?,
+                        )),
+                        None => None,
+                    }
+                }
+            };
             let (seq, previous) = match last {
-                Some(row) => (
-                    row.try_get::<i64, _>(0).map_err(db)? as u64 + 1,
-                    Some(from_micros(row.try_get(1).map_err(db)?)?),
-                ),
+                Some((seq, published)) => (seq + 1, Some(published)),
                 None => (1, None),
             };
             let published = next_published(request.now, previous);
@@ -168,6 +186,10 @@ macro_rules! sql_store {
             let index = seq - 1;
             let mut left_siblings = HashMap::new();
             for id in append_reads(index) {
+                if let Some(hash) = batch.written.get(&id) {
+                    left_siblings.insert(id, *hash);
+                    continue;
+                }
                 let row = sqlx::query("SELECT hash FROM tlog_nodes WHERE level = $1 AND idx = $2")
                     .bind(i64::from(id.level))
                     .bind(id.index as i64)
@@ -187,7 +209,9 @@ macro_rules! sql_store {
                     .execute(&mut **tx)
                     .await
                     .map_err(db)?;
+                batch.written.insert(id, hash);
             }
+            batch.last = Some((seq, published));
             Ok(Ok(AppendOutcome::Appended(StoredEntry {
                 seq,
                 kind: request.kind,
@@ -200,7 +224,7 @@ macro_rules! sql_store {
         impl fixlog_store::Store for $store {
             async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
                 let mut tx = $begin(&self.pool).await.map_err(db)?;
-                let outcome = append_in(&mut tx, request).await??;
+                let outcome = append_in(&mut tx, &mut BatchState::default(), request).await??;
                 if matches!(outcome, AppendOutcome::Appended(_)) {
                     tx.commit().await.map_err(db)?;
                 }
@@ -213,8 +237,9 @@ macro_rules! sql_store {
             ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
                 let mut tx = $begin(&self.pool).await.map_err(db)?;
                 let mut outcomes = Vec::with_capacity(requests.len());
+                let mut batch = BatchState::default();
                 for request in requests {
-                    outcomes.push(append_in(&mut tx, request).await?);
+                    outcomes.push(append_in(&mut tx, &mut batch, request).await?);
                 }
                 tx.commit().await.map_err(db)?;
                 Ok(outcomes)

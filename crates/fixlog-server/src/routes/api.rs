@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fixlog_api::{
@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use utoipa::IntoParams;
 
 use crate::AppState;
-use crate::auth::{Role, authorize};
+use crate::auth::{Authorized, EditorRole, PublisherRole};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::log::Acknowledged;
@@ -97,10 +97,9 @@ fn publish_response(state: &AppState, acknowledged: Acknowledged) -> Result<Resp
     ))]
 pub async fn create_product(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _caller: Authorized<EditorRole>,
     ApiJson(body): ApiJson<ProductDoc>,
 ) -> Result<Response, ApiError> {
-    authorize(state.store(), &headers, Role::Editor).await?;
     let acknowledged = write::publish_product(&state.log, &body, OffsetDateTime::now_utc()).await?;
     publish_response(&state, acknowledged)
 }
@@ -122,10 +121,9 @@ pub async fn create_product(
     ))]
 pub async fn create_release(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _caller: Authorized<PublisherRole>,
     ApiJson(body): ApiJson<ReleaseRequest>,
 ) -> Result<Response, ApiError> {
-    authorize(state.store(), &headers, Role::Publisher).await?;
     let acknowledged = write::publish_release(&state.log, &body, OffsetDateTime::now_utc()).await?;
     publish_response(&state, acknowledged)
 }
@@ -146,10 +144,9 @@ pub async fn create_release(
     ))]
 pub async fn create_advisory(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _caller: Authorized<EditorRole>,
     ApiJson(body): ApiJson<AdvisoryRequest>,
 ) -> Result<Response, ApiError> {
-    authorize(state.store(), &headers, Role::Editor).await?;
     let acknowledged =
         write::publish_advisory(&state.log, &body, OffsetDateTime::now_utc()).await?;
     publish_response(&state, acknowledged)
@@ -172,11 +169,10 @@ pub async fn create_advisory(
     ))]
 pub async fn withdraw_advisory(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _caller: Authorized<EditorRole>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<WithdrawRequest>,
 ) -> Result<Response, ApiError> {
-    authorize(state.store(), &headers, Role::Editor).await?;
     let acknowledged =
         write::withdraw_advisory(&state.log, &id, &body, OffsetDateTime::now_utc()).await?;
     publish_response(&state, acknowledged)
