@@ -35,6 +35,9 @@ pub enum Command {
     },
     /// Print the OpenAPI 3.0 document of the JSON API.
     Openapi,
+    /// Check a publisher from outside (or a proof file offline); exit 0 conforming, 1 error
+    /// findings, 2 could not check.
+    Verify(crate::verify::VerifyArgs),
 }
 
 /// `fixlog serve`.
@@ -100,6 +103,8 @@ pub struct TokenCreateArgs {
 #[derive(Debug, Subcommand)]
 pub enum PublishCommand {
     /// Hash firmware images (SHA-256 and SHA3-256 in one pass) and publish the release.
+    // `--version` is the release's version here, not the propagated print-version flag.
+    #[command(disable_version_flag = true)]
     Release(ReleaseArgs),
     /// Create or revise an advisory from a JSON file (the POST /api/v1/advisories body).
     Advisory(FileArgs),

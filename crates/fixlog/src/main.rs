@@ -11,6 +11,7 @@ mod cli;
 mod hashing;
 mod publish;
 mod serve;
+mod verify;
 
 use cli::{Cli, Command, PublishCommand, TokenCommand};
 
@@ -82,6 +83,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             PublishCommand::Advisory(args) => publish::advisory(args).await,
             PublishCommand::Product(args) => publish::product(args).await,
         },
+        Command::Verify(args) => verify::verify(args).await,
         Command::Openapi => {
             println!("{}", fixlog_server::openapi::document_json());
             Ok(())
