@@ -477,7 +477,10 @@ mod tests {
         let unknown = serde_json::from_str::<ProductDoc>(
             r#"{"id":"p","name":"P","device_class":"plc","version_scheme":"semver","lifecycle":{"state":"active","colour":"red"}}"#,
         );
-        assert!(unknown.is_err(), "unknown lifecycle fields are still refused");
+        assert!(
+            unknown.is_err(),
+            "unknown lifecycle fields are still refused"
+        );
     }
 
     #[test]

@@ -45,16 +45,30 @@ async fn main() {
     let directory = tempfile::tempdir().expect("temp dir");
     let store: Arc<dyn Store> = if database == "sqlite" {
         let url = format!("sqlite://{}", directory.path().join("bench.db").display());
-        Arc::new(fixlog_store_sqlite::SqliteStore::connect(&url).await.expect("sqlite"))
+        Arc::new(
+            fixlog_store_sqlite::SqliteStore::connect(&url)
+                .await
+                .expect("sqlite"),
+        )
     } else {
         let schema = format!("fixlog_bench_{}", std::process::id());
         let admin = sqlx::PgPool::connect(database).await.expect("postgres");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.expect("schema");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&admin)
+            .await
+            .expect("schema");
         let separator = if database.contains('?') { '&' } else { '?' };
         let url = format!("{database}{separator}options=-csearch_path%3D{schema}");
-        Arc::new(fixlog_store_postgres::PostgresStore::connect(&url).await.expect("postgres"))
+        Arc::new(
+            fixlog_store_postgres::PostgresStore::connect(&url)
+                .await
+                .expect("postgres"),
+        )
     };
-    let log = Arc::new(Log::new(Arc::clone(&store), fixlog_server::keys::demo_signer("bench.example/log")));
+    let log = Arc::new(Log::new(
+        Arc::clone(&store),
+        fixlog_server::keys::demo_signer("bench.example/log"),
+    ));
     let started = Instant::now();
     let per_client = total / clients;
     let mut tasks = Vec::new();
@@ -62,7 +76,9 @@ async fn main() {
         let log = Arc::clone(&log);
         tasks.push(tokio::spawn(async move {
             for i in 0..per_client {
-                log.append(request(client * per_client + i)).await.expect("append acknowledged");
+                log.append(request(client * per_client + i))
+                    .await
+                    .expect("append acknowledged");
             }
         }));
     }
@@ -73,8 +89,15 @@ async fn main() {
     let appended = per_client * clients;
     let size = store.size().await.expect("size");
     assert_eq!(size, appended, "every acknowledged append is stored");
-    let checkpoint = store.latest_checkpoint().await.expect("checkpoint").expect("signed");
-    assert!(checkpoint.size >= appended, "a signed checkpoint covers every acknowledged append");
+    let checkpoint = store
+        .latest_checkpoint()
+        .await
+        .expect("checkpoint")
+        .expect("signed");
+    assert!(
+        checkpoint.size >= appended,
+        "a signed checkpoint covers every acknowledged append"
+    );
     println!(
         "{database}: {appended} durable appends by {clients} clients in {:.2} s = {:.0} appends/s (checkpoint size {})",
         elapsed.as_secs_f64(),

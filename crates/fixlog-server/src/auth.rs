@@ -237,7 +237,10 @@ impl<R: RequiredRole + Send> axum::extract::FromRequestParts<crate::AppState> fo
         state: &crate::AppState,
     ) -> Result<Self, Self::Rejection> {
         let caller = authorize(state.store(), &parts.headers, R::ROLE).await?;
-        Ok(Self { caller, role: std::marker::PhantomData })
+        Ok(Self {
+            caller,
+            role: std::marker::PhantomData,
+        })
     }
 }
 

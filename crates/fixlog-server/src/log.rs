@@ -88,9 +88,12 @@ impl Log {
     /// Appends through the sequencer and returns once a signed checkpoint covers the entry.
     pub async fn append(&self, request: AppendRequest) -> Result<Acknowledged, ApiError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send((request, reply)).await.map_err(|_| ApiError::Internal {
-            cause: "the sequencer has stopped".to_owned(),
-        })?;
+        self.queue
+            .send((request, reply))
+            .await
+            .map_err(|_| ApiError::Internal {
+                cause: "the sequencer has stopped".to_owned(),
+            })?;
         let (outcome, checkpoint_size) = answer.await.map_err(|_| ApiError::Internal {
             cause: "the sequencer dropped a request".to_owned(),
         })??;
@@ -156,7 +159,9 @@ async fn sequencer(inner: Arc<Inner>, mut requests: mpsc::Receiver<(AppendReques
             Err(error) => {
                 let cause = error.to_string();
                 for reply in replies {
-                    let _ = reply.send(Err(ApiError::Internal { cause: cause.clone() }));
+                    let _ = reply.send(Err(ApiError::Internal {
+                        cause: cause.clone(),
+                    }));
                 }
                 continue;
             }
@@ -164,17 +169,24 @@ async fn sequencer(inner: Arc<Inner>, mut requests: mpsc::Receiver<(AppendReques
         let highest = outcomes
             .iter()
             .filter_map(|outcome| match outcome {
-                Ok(AppendOutcome::Appended(entry) | AppendOutcome::Existing(entry)) => Some(entry.seq),
+                Ok(AppendOutcome::Appended(entry) | AppendOutcome::Existing(entry)) => {
+                    Some(entry.seq)
+                }
                 Err(_) => None,
             })
             .max();
         let checkpoint = match highest {
-            Some(seq) => inner.ensure_checkpoint(seq).await.map_err(|e| e.to_string()),
+            Some(seq) => inner
+                .ensure_checkpoint(seq)
+                .await
+                .map_err(|e| e.to_string()),
             None => Ok(0),
         };
         for (outcome, reply) in outcomes.into_iter().zip(replies) {
             let answer = match (&checkpoint, outcome) {
-                (Err(cause), _) => Err(ApiError::Internal { cause: format!("signing checkpoint: {cause}") }),
+                (Err(cause), _) => Err(ApiError::Internal {
+                    cause: format!("signing checkpoint: {cause}"),
+                }),
                 (Ok(_), Err(error)) => Err(ApiError::from(error)),
                 (Ok(size), Ok(outcome)) => {
                     if let AppendOutcome::Appended(entry) = &outcome {
