@@ -195,7 +195,7 @@ pub struct ImageDoc {
 /// accepted as shorthand for `{"state": "active"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(try_from = "LifecycleInput")]
+#[serde(from = "LifecycleInput")]
 pub struct LifecycleDoc {
     /// `active`, `mainstream_support`, `extended_support` or `end_of_life`.
     pub state: String,
@@ -230,11 +230,9 @@ struct LifecycleFields {
     end_of_life: Option<String>,
 }
 
-impl TryFrom<LifecycleInput> for LifecycleDoc {
-    type Error = std::convert::Infallible;
-
-    fn try_from(input: LifecycleInput) -> Result<Self, Self::Error> {
-        Ok(match input {
+impl From<LifecycleInput> for LifecycleDoc {
+    fn from(input: LifecycleInput) -> Self {
+        match input {
             LifecycleInput::State(state) => LifecycleDoc {
                 state,
                 mainstream_support_end: None,
@@ -247,7 +245,7 @@ impl TryFrom<LifecycleInput> for LifecycleDoc {
                 extended_support_end: fields.extended_support_end,
                 end_of_life: fields.end_of_life,
             },
-        })
+        }
     }
 }
 
