@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fixlog_api::{
-    AdvisoryList, AdvisoryRequest, AdvisoryView, DigestMatches, EntryDoc, EntryPage, FirmwareList,
+    AdvisoryList, AdvisoryRequest, AdvisoryView, DigestMatches, EntryDoc, FirmwareList,
     ProductDoc, ProductList, ProductView, PublishResponse, ReleaseRequest, VersionStatusView,
     WithdrawRequest,
 };
@@ -288,7 +288,7 @@ pub struct EntriesQuery {
 pub async fn list_entries(
     State(state): State<AppState>,
     query: Result<Query<EntriesQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<EntryPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|rejection| ApiError::Malformed {
         detail: rejection.body_text(),
         field: None,
@@ -320,21 +320,25 @@ pub async fn list_entries(
         })
         .await?;
     let more = stored.len() > limit as usize;
-    let entries: Vec<EntryDoc> = stored
-        .iter()
-        .take(limit as usize)
-        .map(entry_doc)
-        .collect::<Result<_, _>>()?;
-    let next_after = if more {
-        entries.last().map(|e| e.seq)
-    } else {
-        None
-    };
-    Ok(Json(EntryPage {
-        entries,
-        next_after,
-        size: store.size().await?,
-    }))
+    let page = &stored[..stored.len().min(limit as usize)];
+    let next_after = if more { page.last().map(|e| e.seq) } else { None };
+    let size = store.size().await?;
+    // The stored canonical bytes ARE the EntryDoc JSON: splice them into the page instead of
+    // parsing and re-serializing every entry (the JSON equals serializing an `EntryPage`).
+    let mut body = Vec::with_capacity(64 + page.iter().map(|e| e.body.len() + 1).sum::<usize>());
+    body.extend_from_slice(b"{\"entries\":[");
+    for (position, entry) in page.iter().enumerate() {
+        if position > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&entry.body);
+    }
+    body.push(b']');
+    if let Some(next_after) = next_after {
+        body.extend_from_slice(format!(",\"next_after\":{next_after}").as_bytes());
+    }
+    body.extend_from_slice(format!(",\"size\":{size}}}").as_bytes());
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// One entry.
