@@ -4,7 +4,7 @@
 //! listener until the shutdown future completes. Tests call `app` with `oneshot`, end-to-end
 //! tests bind `127.0.0.1:0`.
 //!
-//! Layout: [`write`] parses requests into model values and appends entries through
+//! Layout: [`mod@write`] parses requests into model values and appends entries through
 //! [`log::Log`], which acknowledges only after a signed checkpoint covers the entry; [`read`]
 //! derives current state from entries; [`routes`] maps HTTP to both; [`error`] is the one HTTP
 //! error edge (RFC 9457 problem+json).

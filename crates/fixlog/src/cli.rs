@@ -49,7 +49,7 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "FIXLOG_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Public base URL used in links (default: http://<listen address>).
+    /// Public base URL used in links (default: `http://<listen address>`).
     #[arg(long, env = "FIXLOG_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Log signing key file (from `fixlog keygen`, or PKCS#8 PEM with --origin).
