@@ -10,7 +10,7 @@
 //! Appends are serialized by the database (SQLite's write lock, a PostgreSQL advisory
 //! transaction lock), so several server processes can share one PostgreSQL database.
 //!
-//! The conformance suite in [`testing`] (feature `testing`) runs against every backend.
+//! The conformance suite in the `testing` module (feature `testing`) runs against every backend.
 
 use async_trait::async_trait;
 use fixlog_tlog::{Hash, NodeId};
