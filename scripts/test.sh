@@ -17,7 +17,9 @@ install() {
     step "install test tools into $TOOLS (idempotent)"
     mkdir -p "$TOOLS"
     # Debian packages the tests use.
-    local wanted=(openssl coreutils curl)
+    # cmake, pkg-config and libpcre2-dev build libyang from source for fixlog-verify (the
+    # `yang3` crate, feature `bundled`).
+    local wanted=(openssl coreutils curl chromium fonts-dejavu-core libyang2-tools cmake pkg-config libpcre2-dev)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -33,6 +35,11 @@ install() {
     # Rust components for the gates.
     rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
     rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+    # playwright-core and axe-core for the browser tests, pinned by tests/browser/package-lock.json.
+    (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --silent)
+    # @secvisogram/csaf-validator-lib (BSI reference CSAF validator), pinned by
+    # tests/csaf/package-lock.json; run by tests/csaf/validate.mjs from the CSAF tests.
+    (cd "$ROOT/tests/csaf" && npm ci --no-audit --no-fund --silent)
 }
 
 postgres() {
@@ -67,5 +74,23 @@ OPENAPI=$(mktemp --suffix=.json)
 "$TARGET/debug/fixlog" openapi > "$OPENAPI"
 "$VENV/bin/python" "$ROOT/scripts/validate-openapi.py" "$OPENAPI"
 rm -f "$OPENAPI"
+
+step "crash safety: kill -9 during 1000 concurrent publishes, 3 rounds per backend (full run: scripts/crash-test.sh)"
+"$ROOT/scripts/crash-test.sh" --rounds "${FIXLOG_CRASH_ROUNDS:-3}" --db both
+
+step "log page in headless Chromium (playwright-core + axe-core; screenshots in artifacts/screenshots)"
+"$ROOT/scripts/browser-test.sh"
+
+step "YANG modules: pyang --lint and yanglint, 0 errors and 0 warnings"
+YANG_DIR="$ROOT/crates/fixlog-server/yang"
+LINT=$("$VENV/bin/pyang" --lint -p "$YANG_DIR" "$YANG_DIR/fwsec-log@2026-11-29.yang" 2>&1; yanglint -p "$YANG_DIR" "$YANG_DIR"/*.yang 2>&1)
+if [ -n "$LINT" ]; then printf '%s\n' "$LINT"; exit 1; fi
+echo "pyang --lint and yanglint: clean"
+
+step "RESTCONF client (httpx + httpx-sse, every message validated by yangson) against fixlog serve --demo"
+FIXLOG_BIN="$TARGET/debug/fixlog" "$VENV/bin/python" -m pytest -v -p no:cacheprovider "$ROOT/tests/restconf"
+
+step "CI templates (GitLab include, GitHub action) publish and produce receipts"
+bash "$ROOT/scripts/ci-template-test.sh"
 
 step "all tests passed"

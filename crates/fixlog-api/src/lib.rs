@@ -12,6 +12,8 @@ pub use fixlog_formats::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub mod drafts;
+
 /// `POST /api/v1/releases`: a firmware release with its images.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -20,8 +20,10 @@ use crate::error::ApiError;
 pub enum Role {
     /// Publishes firmware releases (the CI pipeline).
     Publisher,
-    /// Creates products and advisories (the PSIRT).
+    /// Creates products and advisories (the PSIRT); writes advisory drafts.
     Editor,
+    /// Approves advisory drafts, which publishes them (product management).
+    Approver,
     /// Everything.
     Admin,
 }
@@ -32,6 +34,7 @@ impl Role {
         match self {
             Role::Publisher => "publisher",
             Role::Editor => "editor",
+            Role::Approver => "approver",
             Role::Admin => "admin",
         }
     }
@@ -41,6 +44,7 @@ impl Role {
         Some(match text {
             "publisher" => Role::Publisher,
             "editor" => Role::Editor,
+            "approver" => Role::Approver,
             "admin" => Role::Admin,
             _ => return None,
         })
@@ -120,6 +124,20 @@ pub async fn authorize(
     headers: &HeaderMap,
     required: Role,
 ) -> Result<Caller, ApiError> {
+    authorize_any(store, headers, &[required]).await
+}
+
+/// Like [`authorize`], for an action any of several roles may do.
+pub async fn authorize_any(
+    store: &Arc<dyn Store>,
+    headers: &HeaderMap,
+    accepted: &[Role],
+) -> Result<Caller, ApiError> {
+    let required = accepted
+        .iter()
+        .map(|role| role.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ");
     let unauthorized = |detail: &str| ApiError::Unauthorized {
         detail: detail.to_owned(),
     };
@@ -172,18 +190,17 @@ pub async fn authorize(
     let role = Role::parse(&record.role).ok_or_else(|| ApiError::Internal {
         cause: format!("token {id} has unknown role {}", record.role),
     })?;
-    if !role.allows(required) {
+    if !accepted.iter().any(|wanted| role.allows(*wanted)) {
         store
             .audit(&failure(
-                &format!("role {} lacks {}", role.as_str(), required.as_str()),
+                &format!("role {} lacks {required}", role.as_str()),
                 id,
             ))
             .await?;
         return Err(ApiError::Forbidden {
             detail: format!(
-                "token role {} may not do this; it needs role {}",
+                "token role {} may not do this; it needs role {required}",
                 role.as_str(),
-                required.as_str()
             ),
         });
     }
@@ -197,6 +214,8 @@ pub async fn authorize(
 pub trait RequiredRole {
     /// The role.
     const ROLE: Role;
+    /// Every role accepted (admin always is); `ROLE` alone unless overridden.
+    const ACCEPTED: &'static [Role] = &[Self::ROLE];
 }
 
 /// Marker: the `editor` role (or admin).
@@ -211,6 +230,21 @@ impl RequiredRole for EditorRole {
 pub struct PublisherRole;
 impl RequiredRole for PublisherRole {
     const ROLE: Role = Role::Publisher;
+}
+
+/// Marker: the `approver` role (or admin): approves and publishes drafts.
+#[derive(Debug)]
+pub struct ApproverRole;
+impl RequiredRole for ApproverRole {
+    const ROLE: Role = Role::Approver;
+}
+
+/// Marker: reading drafts: the `editor` or `approver` role (or admin).
+#[derive(Debug)]
+pub struct DraftReaderRole;
+impl RequiredRole for DraftReaderRole {
+    const ROLE: Role = Role::Editor;
+    const ACCEPTED: &'static [Role] = &[Role::Editor, Role::Approver];
 }
 
 /// Marker: the `admin` role.
@@ -236,7 +270,7 @@ impl<R: RequiredRole + Send> axum::extract::FromRequestParts<crate::AppState> fo
         parts: &mut axum::http::request::Parts,
         state: &crate::AppState,
     ) -> Result<Self, Self::Rejection> {
-        let caller = authorize(state.store(), &parts.headers, R::ROLE).await?;
+        let caller = authorize_any(state.store(), &parts.headers, R::ACCEPTED).await?;
         Ok(Self {
             caller,
             role: std::marker::PhantomData,

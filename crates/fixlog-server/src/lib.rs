@@ -27,8 +27,10 @@ pub mod keys;
 pub mod log;
 pub mod openapi;
 pub mod read;
+pub mod restconf;
 pub mod routes;
 pub mod storage;
+pub mod witness;
 pub mod write;
 
 pub use error::ApiError;
@@ -56,6 +58,12 @@ pub struct AppState {
     pub public_url: String,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// Witness keys whose cosignatures the log accepts (none unless configured).
+    pub witnesses: Arc<witness::Witnesses>,
+    /// Settings of the HTML page (coverage gap threshold).
+    pub page: routes::page::PageSettings,
+    /// RESTCONF subscriptions (RFC 8639/8650) and the event hub.
+    pub restconf: Arc<restconf::Restconf>,
 }
 
 impl AppState {
@@ -65,7 +73,16 @@ impl AppState {
             log: Arc::new(Log::new(store, signer)),
             public_url: public_url.trim_end_matches('/').to_owned(),
             metrics: Arc::new(Metrics::default()),
+            witnesses: Arc::new(witness::Witnesses::default()),
+            page: routes::page::PageSettings::default(),
+            restconf: Arc::new(restconf::Restconf::default()),
         }
+    }
+
+    /// Accepts cosignatures from these witness keys (`fixlog serve --witness`).
+    pub fn with_witnesses(mut self, witnesses: witness::Witnesses) -> Self {
+        self.witnesses = Arc::new(witnesses);
+        self
     }
 
     /// The store.
@@ -79,8 +96,13 @@ pub fn app(state: AppState) -> Router {
     let metrics = Arc::clone(&state.metrics);
     Router::new()
         .merge(routes::api::router())
+        .merge(routes::csaf::router())
+        .merge(routes::drafts::router())
         .merge(routes::tlog::router())
+        .merge(routes::witness::router())
         .merge(routes::meta::router())
+        .merge(routes::page::router())
+        .merge(routes::restconf::router())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

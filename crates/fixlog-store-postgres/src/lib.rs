@@ -13,6 +13,9 @@ use fixlog_store::StoreError;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 
+mod listen;
+pub use listen::{APPEND_CHANNEL, AppendListener};
+
 /// Key of the advisory lock that serializes appends ("fixlog" in ASCII).
 const APPEND_LOCK: i64 = 0x0000_6669_786c_6f67;
 

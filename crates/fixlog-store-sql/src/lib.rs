@@ -6,6 +6,10 @@
 //! the statement that opens an append transaction holding the database's writer lock. Each
 //! backend keeps its own connection setup and `migrations/`.
 
+/// Merkle node rows looked up by `Store::nodes` in this process, over every store instance
+/// (instrumentation for benchmarks: an inclusion proof must cost O(log n) of them).
+pub static NODE_READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Expands to the helper functions and `impl fixlog_store::Store for $store`.
 ///
 /// `$store` must have a field `pool` of the backend's pool type; `$row` is the backend's row
@@ -19,7 +23,7 @@ macro_rules! sql_store {
 
             use fixlog_store::{
                 AppendOutcome, AppendRequest, AuditEvent, EntryQuery, Precondition, StoreError,
-                StoredCheckpoint, StoredEntry, TokenRecord, append_nodes, append_reads,
+                StoredCheckpoint, StoredCosignature, StoredEntry, TokenRecord, append_nodes, append_reads,
                 next_published,
             };
             use fixlog_tlog::{Hash, NodeId};
@@ -367,6 +371,7 @@ macro_rules! sql_store {
 
             async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<(NodeId, Hash)>, StoreError> {
                 let mut found = Vec::with_capacity(ids.len());
+                $crate::NODE_READS.fetch_add(ids.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 for id in ids {
                     let row = sqlx::query("SELECT hash FROM tlog_nodes WHERE level = $1 AND idx = $2")
                         .bind(i64::from(id.level))
@@ -407,6 +412,63 @@ macro_rules! sql_store {
                     })
                 })
                 .transpose()
+            }
+
+            async fn checkpoint(&self, size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+                let row = sqlx::query("SELECT size, note FROM checkpoints WHERE size = $1")
+                    .bind(size as i64)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|row| {
+                    Ok(StoredCheckpoint {
+                        size: row.try_get::<i64, _>(0).map_err(db)? as u64,
+                        note: row.try_get(1).map_err(db)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn add_cosignature(
+                &self,
+                cosignature: &StoredCosignature,
+            ) -> Result<bool, StoreError> {
+                let result = sqlx::query(
+                    "INSERT INTO cosignatures (size, key_name, key_id, timestamp, line, created) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                )
+                .bind(cosignature.size as i64)
+                .bind(&cosignature.key_name)
+                .bind(i64::from(cosignature.key_id))
+                .bind(cosignature.timestamp as i64)
+                .bind(&cosignature.line)
+                .bind(micros(OffsetDateTime::now_utc()))
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+                Ok(result.rows_affected() == 1)
+            }
+
+            async fn cosignatures(&self, size: u64) -> Result<Vec<StoredCosignature>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT size, key_name, key_id, timestamp, line FROM cosignatures \
+                     WHERE size = $1 ORDER BY key_name, key_id",
+                )
+                .bind(size as i64)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(StoredCosignature {
+                            size: row.try_get::<i64, _>(0).map_err(db)? as u64,
+                            key_name: row.try_get(1).map_err(db)?,
+                            key_id: row.try_get::<i64, _>(2).map_err(db)? as u32,
+                            timestamp: row.try_get::<i64, _>(3).map_err(db)? as u64,
+                            line: row.try_get(4).map_err(db)?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn create_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
@@ -486,6 +548,152 @@ macro_rules! sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn save_drafts(
+                &self,
+                batch: &fixlog_store::DraftBatch,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db)?;
+                for draft in &batch.drafts {
+                    sqlx::query(
+                        "INSERT INTO drafts (id, state, body, source, published_seq, created, \
+                         created_by, updated, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body, \
+                         source = excluded.source, published_seq = excluded.published_seq, \
+                         updated = excluded.updated, updated_by = excluded.updated_by",
+                    )
+                    .bind(&draft.id)
+                    .bind(&draft.state)
+                    .bind(&draft.body)
+                    .bind(&draft.source)
+                    .bind(draft.published_seq.map(|seq| seq as i64))
+                    .bind(micros(draft.created))
+                    .bind(&draft.created_by)
+                    .bind(micros(draft.updated))
+                    .bind(&draft.updated_by)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    sqlx::query("DELETE FROM draft_cves WHERE draft = $1")
+                        .bind(&draft.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    for cve in &draft.cves {
+                        sqlx::query(
+                            "INSERT INTO draft_cves (cve, draft) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(cve)
+                        .bind(&draft.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    }
+                }
+                for event in &batch.audit {
+                    sqlx::query("INSERT INTO audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)")
+                        .bind(micros(event.at))
+                        .bind(&event.actor)
+                        .bind(&event.action)
+                        .bind(&event.detail)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                }
+                if let Some((source, mark)) = &batch.sync_mark {
+                    sqlx::query(
+                        "INSERT INTO tracker_sync (source, mark, updated) VALUES ($1, $2, $3) \
+                         ON CONFLICT (source) DO UPDATE SET mark = excluded.mark, updated = excluded.updated",
+                    )
+                    .bind(source)
+                    .bind(mark)
+                    .bind(micros(OffsetDateTime::now_utc()))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                }
+                tx.commit().await.map_err(db)?;
+                Ok(())
+            }
+
+            async fn draft(
+                &self,
+                id: &str,
+            ) -> Result<Option<fixlog_store::DraftRecord>, StoreError> {
+                let mut found = self.drafts_where("d.id = $1", id).await?;
+                Ok(found.pop())
+            }
+
+            async fn drafts(
+                &self,
+                cve: Option<&str>,
+            ) -> Result<Vec<fixlog_store::DraftRecord>, StoreError> {
+                match cve {
+                    Some(cve) => {
+                        self.drafts_where(
+                            "d.id IN (SELECT draft FROM draft_cves WHERE cve = $1)",
+                            cve,
+                        )
+                        .await
+                    }
+                    None => self.drafts_where("d.id <> $1", "").await,
+                }
+            }
+
+            async fn sync_mark(&self, source: &str) -> Result<Option<String>, StoreError> {
+                let row = sqlx::query("SELECT mark FROM tracker_sync WHERE source = $1")
+                    .bind(source)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|row| row.try_get(0).map_err(db)).transpose()
+            }
+        }
+
+        impl $store {
+            /// Drafts matching `clause` (one bind, `$1`), in id order, with their CVE ids.
+            async fn drafts_where(
+                &self,
+                clause: &str,
+                bind: &str,
+            ) -> Result<Vec<fixlog_store::DraftRecord>, StoreError> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT d.id, d.state, d.body, d.source, d.published_seq, d.created, \
+                     d.created_by, d.updated, d.updated_by FROM drafts d WHERE {clause} ORDER BY d.id"
+                )))
+                .bind(bind)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                let mut drafts = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let id: String = row.try_get(0).map_err(db)?;
+                    let cves = sqlx::query("SELECT cve FROM draft_cves WHERE draft = $1 ORDER BY cve")
+                        .bind(&id)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .iter()
+                        .map(|row| row.try_get::<String, _>(0).map_err(db))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    drafts.push(fixlog_store::DraftRecord {
+                        id,
+                        state: row.try_get(1).map_err(db)?,
+                        body: row.try_get(2).map_err(db)?,
+                        cves,
+                        source: row.try_get(3).map_err(db)?,
+                        published_seq: row
+                            .try_get::<Option<i64>, _>(4)
+                            .map_err(db)?
+                            .map(|seq| seq as u64),
+                        created: from_micros(row.try_get(5).map_err(db)?)?,
+                        created_by: row.try_get(6).map_err(db)?,
+                        updated: from_micros(row.try_get(7).map_err(db)?)?,
+                        updated_by: row.try_get(8).map_err(db)?,
+                    });
+                }
+                Ok(drafts)
             }
         }
 

@@ -146,6 +146,22 @@ pub struct StoredCheckpoint {
     pub note: String,
 }
 
+/// A witness cosignature (C2SP `cosignature/v1`) of a checkpoint the log signed, as verified
+/// by the server before it was stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCosignature {
+    /// Size of the checkpoint it cosigns.
+    pub size: u64,
+    /// The witness key name.
+    pub key_name: String,
+    /// The witness key id.
+    pub key_id: u32,
+    /// The cosignature timestamp (POSIX seconds).
+    pub timestamp: u64,
+    /// The signature line, without its newline (`— <name> <base64>`).
+    pub line: String,
+}
+
 /// An API token record; the secret itself is never stored, only its SHA-256.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenRecord {
@@ -174,6 +190,45 @@ pub struct AuditEvent {
     pub action: String,
     /// Detail without secrets.
     pub detail: String,
+}
+
+/// An advisory draft: not public, never in the log, until an approver publishes it. Drafts
+/// live in their own tables; no read route and no feed looks at them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftRecord {
+    /// Advisory id the draft will be published as.
+    pub id: String,
+    /// `draft` or `published`.
+    pub state: String,
+    /// The `POST /api/v1/advisories` body as JSON text.
+    pub body: String,
+    /// CVE ids of the body (indexed: de-duplication by CVE).
+    pub cves: Vec<String>,
+    /// Where it came from, e.g. `jira:PLCSEC-42` (several joined by `, `); `None` when made
+    /// by hand.
+    pub source: Option<String>,
+    /// Sequence number of the entry its last approval appended.
+    pub published_seq: Option<u64>,
+    /// First saved.
+    pub created: OffsetDateTime,
+    /// Who first saved it (token id).
+    pub created_by: String,
+    /// Last changed.
+    pub updated: OffsetDateTime,
+    /// Who last changed it (token id).
+    pub updated_by: String,
+}
+
+/// Draft changes saved together, with their audit events and an optional tracker sync mark,
+/// in ONE transaction: all of it is stored or nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DraftBatch {
+    /// Drafts to insert or replace (by id).
+    pub drafts: Vec<DraftRecord>,
+    /// Audit events describing the changes.
+    pub audit: Vec<AuditEvent>,
+    /// New high-water mark of a tracker source: `(source, mark)`.
+    pub sync_mark: Option<(String, String)>,
 }
 
 /// The storage backend.
@@ -217,6 +272,13 @@ pub trait Store: Send + Sync + 'static {
     async fn add_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError>;
     /// The checkpoint with the largest size.
     async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// The checkpoint of exactly this size, if the log signed one.
+    async fn checkpoint(&self, size: u64) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// Stores a witness cosignature; the first one per (size, key name, key id) wins. Returns
+    /// whether it was new (`false`: that witness had already cosigned this size).
+    async fn add_cosignature(&self, cosignature: &StoredCosignature) -> Result<bool, StoreError>;
+    /// The cosignatures of the checkpoint of `size`, ordered by key name and key id.
+    async fn cosignatures(&self, size: u64) -> Result<Vec<StoredCosignature>, StoreError>;
     /// Stores a token record.
     async fn create_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
     /// Looks a token up by its public id.
@@ -225,6 +287,14 @@ pub trait Store: Send + Sync + 'static {
     async fn audit(&self, event: &AuditEvent) -> Result<(), StoreError>;
     /// Audit events, newest first.
     async fn audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Saves draft changes, their audit events and a sync mark in one transaction.
+    async fn save_drafts(&self, batch: &DraftBatch) -> Result<(), StoreError>;
+    /// One draft by id.
+    async fn draft(&self, id: &str) -> Result<Option<DraftRecord>, StoreError>;
+    /// Drafts in id order; only those naming `cve` when given.
+    async fn drafts(&self, cve: Option<&str>) -> Result<Vec<DraftRecord>, StoreError>;
+    /// The high-water mark last saved for a tracker source.
+    async fn sync_mark(&self, source: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// The stored time of a new entry: `now`, or one microsecond after the previous entry's time

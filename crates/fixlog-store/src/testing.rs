@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::{
     AppendOutcome, AppendRequest, AuditEvent, EntryQuery, Precondition, Store, StoreError,
-    StoredCheckpoint, StoredEntry, TokenRecord,
+    StoredCheckpoint, StoredCosignature, StoredEntry, TokenRecord,
 };
 
 /// A suffix unique within this process run (for file and schema names).
@@ -42,7 +42,9 @@ where
     concurrent_appends_are_serialized(Arc::new(fresh().await)).await;
     batches_commit_together_with_per_request_outcomes(&fresh().await).await;
     checkpoints(&fresh().await).await;
+    cosignatures(&fresh().await).await;
     tokens_and_audit(&fresh().await).await;
+    drafts_and_sync_marks(&fresh().await).await;
 }
 
 /// A plain append request with the given keys whose body is `kind:seq:text`.
@@ -375,19 +377,43 @@ async fn batches_commit_together_with_per_request_outcomes<S: Store>(store: &S) 
     assert_eq!(seq_of(&outcomes[1]), Some(3));
     assert!(matches!(outcomes[2], Err(StoreError::Render { .. })));
     match &outcomes[3] {
-        Ok(AppendOutcome::Existing(entry)) => assert_eq!(entry.seq, 3, "sees the release appended earlier in the batch"),
+        Ok(AppendOutcome::Existing(entry)) => assert_eq!(
+            entry.seq, 3,
+            "sees the release appended earlier in the batch"
+        ),
         other => panic!("expected the earlier release of the batch, got {other:?}"),
     }
-    assert!(matches!(outcomes[4], Err(StoreError::UnknownSupersedes { seq: 999 })));
-    assert_eq!(seq_of(&outcomes[5]), Some(4), "no gap after rejected requests");
+    assert!(matches!(
+        outcomes[4],
+        Err(StoreError::UnknownSupersedes { seq: 999 })
+    ));
+    assert_eq!(
+        seq_of(&outcomes[5]),
+        Some(4),
+        "no gap after rejected requests"
+    );
     assert_eq!(store.size().await.unwrap(), 4);
     let mut reference = MemoryTree::new();
-    for entry in store.entries(&EntryQuery { limit: 10, ..Default::default() }).await.unwrap() {
+    for entry in store
+        .entries(&EntryQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    {
         reference.push(&entry.body);
     }
-    let nodes: std::collections::HashMap<_, _> =
-        store.nodes(&fixlog_tlog::root_nodes(4)).await.unwrap().into_iter().collect();
-    assert_eq!(fixlog_tlog::root_from_nodes(4, &nodes).unwrap(), reference.root());
+    let nodes: std::collections::HashMap<_, _> = store
+        .nodes(&fixlog_tlog::root_nodes(4))
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        fixlog_tlog::root_from_nodes(4, &nodes).unwrap(),
+        reference.root()
+    );
 }
 
 async fn checkpoints<S: Store>(store: &S) {
@@ -411,6 +437,53 @@ async fn checkpoints<S: Store>(store: &S) {
     };
     store.add_checkpoint(&later).await.unwrap();
     assert_eq!(store.latest_checkpoint().await.unwrap(), Some(later));
+}
+
+/// Cosignatures are kept per checkpoint size, the first per witness key wins (a replay stores
+/// nothing), and a checkpoint is found by its exact size.
+async fn cosignatures<S: Store>(store: &S) {
+    for size in [3, 5] {
+        store
+            .add_checkpoint(&StoredCheckpoint {
+                size,
+                note: format!("origin\n{size}\nroot\n\n— sig\n"),
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.checkpoint(4).await.unwrap(), None);
+    assert_eq!(store.checkpoint(3).await.unwrap().unwrap().size, 3);
+    assert!(store.cosignatures(3).await.unwrap().is_empty());
+    let cosignature = |size: u64, name: &str, key_id: u32, timestamp: u64| StoredCosignature {
+        size,
+        key_name: name.to_owned(),
+        key_id,
+        timestamp,
+        line: format!("— {name} {key_id}:{timestamp}"),
+    };
+    // Key ids above i32::MAX survive the round trip.
+    let w2 = cosignature(3, "w2.example", 0xdcc9_0f1b, 1_800_000_001);
+    let w1 = cosignature(3, "w1.example", 0x0846_56c1, 1_800_000_000);
+    assert!(store.add_cosignature(&w2).await.unwrap());
+    assert!(store.add_cosignature(&w1).await.unwrap());
+    assert!(
+        !store.add_cosignature(&w1).await.unwrap(),
+        "a replayed cosignature is not stored twice"
+    );
+    let later = cosignature(3, "w1.example", 0x0846_56c1, 1_800_000_999);
+    assert!(
+        !store.add_cosignature(&later).await.unwrap(),
+        "the first cosignature of a witness for a size wins"
+    );
+    assert!(
+        store
+            .add_cosignature(&cosignature(5, "w1.example", 0x0846_56c1, 7))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.cosignatures(3).await.unwrap(), vec![w1, w2]);
+    assert_eq!(store.cosignatures(5).await.unwrap().len(), 1);
+    assert!(store.cosignatures(4).await.unwrap().is_empty());
 }
 
 async fn tokens_and_audit<S: Store>(store: &S) {
@@ -446,4 +519,90 @@ async fn tokens_and_audit<S: Store>(store: &S) {
         events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
         vec!["token.created", "auth.failed"]
     );
+}
+
+async fn drafts_and_sync_marks<S: Store>(store: &S) {
+    use crate::{DraftBatch, DraftRecord};
+    let at = OffsetDateTime::from_unix_timestamp(1_772_446_503).unwrap();
+    let draft = |id: &str, cves: &[&str], body: &str| DraftRecord {
+        id: id.to_owned(),
+        state: "draft".to_owned(),
+        body: body.to_owned(),
+        cves: cves.iter().map(|c| (*c).to_owned()).collect(),
+        source: Some("jira:PLCSEC-42".to_owned()),
+        published_seq: None,
+        created: at,
+        created_by: "editor1".to_owned(),
+        updated: at,
+        updated_by: "editor1".to_owned(),
+    };
+    let event = |action: &str| AuditEvent {
+        at,
+        actor: "editor1".to_owned(),
+        action: action.to_owned(),
+        detail: "id=A".to_owned(),
+    };
+    assert!(store.drafts(None).await.unwrap().is_empty());
+    assert_eq!(store.sync_mark("jira:x").await.unwrap(), None);
+    store
+        .save_drafts(&DraftBatch {
+            drafts: vec![
+                draft("B", &["CVE-2026-10002", "CVE-2026-10003"], "{}"),
+                draft("A", &["CVE-2026-10001"], "{\"a\":1}"),
+            ],
+            audit: vec![event("draft.created"), event("draft.created")],
+            sync_mark: Some(("jira:x".to_owned(), "2026-03-02T10:15:03Z".to_owned())),
+        })
+        .await
+        .unwrap();
+    let all = store.drafts(None).await.unwrap();
+    assert_eq!(
+        all.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["A", "B"]
+    );
+    assert_eq!(all[0], draft("A", &["CVE-2026-10001"], "{\"a\":1}"));
+    assert_eq!(
+        store.drafts(Some("CVE-2026-10003")).await.unwrap()[0].cves,
+        ["CVE-2026-10002", "CVE-2026-10003"]
+    );
+    assert_eq!(
+        store.sync_mark("jira:x").await.unwrap().as_deref(),
+        Some("2026-03-02T10:15:03Z")
+    );
+    // Replacing a draft replaces its CVE index and keeps its creation.
+    let mut published = draft("B", &["CVE-2026-10002"], "{\"b\":2}");
+    published.state = "published".to_owned();
+    published.published_seq = Some(7);
+    published.updated = at + time::Duration::seconds(5);
+    published.updated_by = "approver1".to_owned();
+    store
+        .save_drafts(&DraftBatch {
+            drafts: vec![published.clone()],
+            audit: vec![event("draft.approved")],
+            sync_mark: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.draft("B").await.unwrap(), Some(published));
+    assert!(
+        store
+            .drafts(Some("CVE-2026-10003"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.draft("missing").await.unwrap(), None);
+    let actions: Vec<String> = store
+        .audit_events(3)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        ["draft.approved", "draft.created", "draft.created"]
+    );
+    // Drafts never touch the log.
+    assert_eq!(store.size().await.unwrap(), 0);
 }

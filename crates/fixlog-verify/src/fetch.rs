@@ -1,6 +1,8 @@
 //! Fetching: the only module that does network I/O. Checks never call it; the runner fetches,
 //! then hands bytes to the pure checks.
 
+pub mod probe;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -51,6 +53,8 @@ pub const ENTRY_PAGE_LIMIT: u32 = 1000;
 #[derive(Clone, Debug)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// Follows no redirects itself and keeps the TLS peer certificate ([`probe`]).
+    probe_client: reqwest::Client,
     base: String,
     concurrency: usize,
 }
@@ -59,16 +63,49 @@ impl Fetcher {
     /// A fetcher for the publisher at `base` (e.g. `https://psirt.example.com`), with
     /// `concurrency` requests in flight at most for tiles and bundles.
     pub fn new(base: &str, concurrency: usize) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("fixlog-verify/", env!("CARGO_PKG_VERSION")))
-            .timeout(Duration::from_secs(60))
+        Self::with_roots(base, concurrency, &[])
+    }
+
+    /// Like [`Fetcher::new`], also trusting the PEM certificates in `extra_roots` (`--ca`).
+    pub fn with_roots(
+        base: &str,
+        concurrency: usize,
+        extra_roots: &[Vec<u8>],
+    ) -> Result<Self, FetchError> {
+        // reqwest is built without a default crypto provider; use ring unless the program
+        // installed one already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let transport = |message: String| FetchError::Transport {
+            url: base.to_owned(),
+            message,
+        };
+        let mut roots = Vec::new();
+        for pem in extra_roots {
+            roots.extend(
+                reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|error| transport(format!("--ca: {error}")))?,
+            );
+        }
+        let builder = || {
+            let mut builder = reqwest::Client::builder()
+                .user_agent(concat!("fixlog-verify/", env!("CARGO_PKG_VERSION")))
+                .timeout(Duration::from_secs(60));
+            for root in &roots {
+                builder = builder.add_root_certificate(root.clone());
+            }
+            builder
+        };
+        let client = builder()
             .build()
-            .map_err(|error| FetchError::Transport {
-                url: base.to_owned(),
-                message: error.to_string(),
-            })?;
+            .map_err(|error| transport(error.to_string()))?;
+        let probe_client = builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_info(true)
+            .build()
+            .map_err(|error| transport(error.to_string()))?;
         Ok(Self {
             client,
+            probe_client,
             base: base.trim_end_matches('/').to_owned(),
             concurrency: concurrency.max(1),
         })

@@ -94,6 +94,7 @@ pub fn check_proof(
             ),
         ));
     }
+    findings.extend(witness_findings(&verified, &document, subject));
     if let Some(digest) = image_sha256 {
         let wanted = hex(digest);
         match document
@@ -124,6 +125,75 @@ pub fn check_proof(
         }
     }
     (checked, findings)
+}
+
+/// Who cosigned the checkpoint, and the "logged no later than" bound it gives (the earliest
+/// cosignature time, notes/tlog.md §3.4) next to the vendor's claimed release date.
+fn witness_findings(
+    verified: &fixlog_tlog::VerifiedBundle,
+    document: &EntryDoc,
+    subject: &str,
+) -> Vec<Finding> {
+    let Some(earliest) = verified.witnesses.iter().min_by_key(|w| w.timestamp) else {
+        return vec![Finding::info(
+            "authentic.proof.unwitnessed",
+            subject,
+            "no witness cosignature counted: only the log vouches for this checkpoint and gives \
+             no independent time bound",
+        )];
+    };
+    let mut witnesses: Vec<String> = verified
+        .witnesses
+        .iter()
+        .map(|w| format!("{} at {}", w.name, utc(w.timestamp)))
+        .collect();
+    witnesses.sort();
+    let mut bound = format!(
+        "logged no later than {} (earliest witness cosignature, {})",
+        utc(earliest.timestamp),
+        earliest.name
+    );
+    match document.release_date.as_deref() {
+        Some(claimed) => {
+            let gap = time::Date::parse(
+                claimed,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok()
+            .and_then(|date| {
+                let logged = time::OffsetDateTime::from_unix_timestamp(
+                    i64::try_from(earliest.timestamp).ok()?,
+                )
+                .ok()?;
+                Some((logged.date() - date).whole_days())
+            });
+            bound.push_str(&format!("; the vendor claims release date {claimed}"));
+            if let Some(days) = gap {
+                bound.push_str(&format!(" ({days} days before that bound)"));
+            }
+        }
+        None => bound.push_str("; the entry claims no release date"),
+    }
+    bound.push_str(&format!("; the log says published {}", document.published));
+    vec![
+        Finding::info(
+            "authentic.proof.witnessed",
+            subject,
+            format!("cosigned by {}", witnesses.join(", ")),
+        ),
+        Finding::info("authentic.proof.logged-by", subject, bound),
+    ]
+}
+
+fn utc(timestamp: u64) -> String {
+    i64::try_from(timestamp)
+        .ok()
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{timestamp} (POSIX seconds)"))
 }
 
 /// Reads the proof, policy and image files and runs [`check_proof`]. Unreadable files and an

@@ -86,6 +86,19 @@ pub struct Checked {
     /// Phase timings of an online run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timings: Option<Timings>,
+    /// Formats the publisher was found to offer (`html-page`, `openapi`, `restconf`, `csaf`,
+    /// `tlog`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<String>,
+    /// What was checked, one line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+    /// Response times per endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<crate::accessible::EndpointTiming>,
+    /// Wall-clock milliseconds per phase of the whole run, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<(String, u64)>,
 }
 
 /// Everything a run found.

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use fixlog_server::keys::demo_signer;
@@ -52,15 +53,42 @@ async fn fixture() -> Fixture {
 
 /// A proxy in front of `upstream` whose answers pass through `lie`.
 async fn proxy(upstream: &str, lie: Lie) -> String {
+    // Forwards method, body, Accept and Content-Type, and hands on the media type; an event
+    // stream is passed through as a stream (it stays open for live entries).
     async fn forward(
         State((upstream, lie)): State<(String, Lie)>,
+        method: Method,
         uri: Uri,
-    ) -> (StatusCode, Bytes) {
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Response {
         let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-        let response = reqwest::get(format!("{upstream}{path}")).await.unwrap();
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{upstream}{path}"))
+            .body(body.to_vec());
+        for name in [header::ACCEPT, header::CONTENT_TYPE] {
+            if let Some(value) = headers.get(&name) {
+                request = request.header(name.as_str(), value.to_str().unwrap());
+            }
+        }
+        let response = request.send().await.unwrap();
         let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let builder = Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, content_type.as_str());
+        if content_type.starts_with("text/event-stream") {
+            return builder
+                .body(Body::from_stream(response.bytes_stream()))
+                .unwrap();
+        }
         let body = response.bytes().await.unwrap().to_vec();
-        (status, Bytes::from(lie(uri.path(), body)))
+        builder.body(Body::from(lie(uri.path(), body))).unwrap()
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -72,16 +100,13 @@ async fn proxy(upstream: &str, lie: Lie) -> String {
 }
 
 async fn run(url: &str, pinned: Option<&Signer>, state: Option<&std::path::Path>) -> Report {
-    verify_publisher(&OnlineOptions {
-        url: url.to_owned(),
-        authentic: AuthenticInput {
-            pinned_key: pinned.map(Signer::verifier),
-            state: state.map(StateDir::new),
-        },
-        concurrency: 4,
-    })
-    .await
-    .unwrap()
+    let mut options = OnlineOptions::new(url);
+    options.authentic = AuthenticInput {
+        pinned_key: pinned.map(Signer::verifier),
+        state: state.map(StateDir::new),
+    };
+    options.concurrency = 4;
+    verify_publisher(&options).await.unwrap()
 }
 
 fn errors(report: &Report) -> Vec<&str> {

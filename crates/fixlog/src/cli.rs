@@ -33,11 +33,38 @@ pub enum Command {
         #[command(subcommand)]
         command: PublishCommand,
     },
+    /// Import security issues from a defect tracker as advisory drafts (token from
+    /// FIXLOG_TOKEN, role editor); nothing is public until an approver publishes a draft.
+    Import {
+        /// Which tracker.
+        #[command(subcommand)]
+        command: crate::import::ImportCommand,
+    },
+    /// Write renderings of the log to files: the CSAF 2.0 provider tree, OSV, CycloneDX VEX.
+    Export {
+        /// Which rendering.
+        #[command(subcommand)]
+        command: crate::csaf::ExportCommand,
+    },
     /// Print the OpenAPI 3.0 document of the JSON API.
     Openapi,
     /// Check a publisher from outside (or a proof file offline); exit 0 conforming, 1 error
     /// findings, 2 could not check.
     Verify(crate::verify::VerifyArgs),
+    /// Is this file a vendor-released image, and which CVEs are open or fixed for it? Exit 0
+    /// when every file is a published release, 1 otherwise.
+    CheckImage(crate::check_image::CheckImageArgs),
+    /// Write the manufacturer's signed declaration of format compliance (with the verify
+    /// report it rests on and a NIST CSF 2.0 evidence mapping).
+    Declare(crate::declare::DeclareArgs),
+    /// Witness keys and a stateless test cosigner (C2SP cosignature/v1).
+    Witness {
+        /// Witness command.
+        #[command(subcommand)]
+        command: crate::witness::WitnessCommand,
+    },
+    /// Write a c2sp.org/tlog-policy file (log key, witnesses, quorum) for `verify --proof`.
+    Policy(crate::witness::PolicyArgs),
 }
 
 /// `fixlog serve`.
@@ -62,6 +89,14 @@ pub struct ServeArgs {
     /// when no key is given.
     #[arg(long)]
     pub demo: bool,
+    /// Days without a release or advisory entry after which the log page shows a supported
+    /// product line as a coverage gap.
+    #[arg(long, env = "FIXLOG_GAP_DAYS", default_value_t = 180)]
+    pub gap_days: u32,
+    /// Accept cosignatures from this witness (cosignature/v1 verifier key, or a file holding
+    /// one); repeatable.
+    #[arg(long = "witness")]
+    pub witnesses: Vec<String>,
 }
 
 /// `fixlog keygen`.
@@ -88,7 +123,8 @@ pub struct TokenCreateArgs {
     /// Database URL of the server.
     #[arg(long, env = "FIXLOG_DB", default_value = "sqlite://fixlog.db")]
     pub db: String,
-    /// publisher (releases), editor (products, advisories) or admin (everything).
+    /// publisher (releases), editor (products, advisories, drafts), approver (approves
+    /// drafts) or admin (everything).
     #[arg(long)]
     pub role: String,
     /// A name to recognise the token by in the audit log.
@@ -149,6 +185,10 @@ pub struct ReleaseArgs {
     /// CVE ids this release fixes.
     #[arg(long = "fixes", num_args = 1..)]
     pub fixes: Vec<String>,
+    /// Also the CVEs a tracker says this version fixes: jira:JQL, bugzilla:QUERY or
+    /// gitlab:LABEL (tracker URL from JIRA_URL, BUGZILLA_URL or GITLAB_URL + GITLAB_PROJECT).
+    #[arg(long = "fixes-from")]
+    pub fixes_from: Vec<String>,
     /// Download URL of the image (with one image).
     #[arg(long)]
     pub url: Option<String>,

@@ -7,11 +7,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod check_image;
 mod cli;
+mod csaf;
+mod declare;
 mod hashing;
+mod import;
+mod progress;
 mod publish;
 mod serve;
 mod verify;
+mod witness;
 
 use cli::{Cli, Command, PublishCommand, TokenCommand};
 
@@ -84,6 +90,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             PublishCommand::Product(args) => publish::product(args).await,
         },
         Command::Verify(args) => verify::verify(args).await,
+        Command::CheckImage(args) => check_image::check_image(args).await,
+        Command::Declare(args) => declare::declare(args).await,
+        Command::Import { command } => import::run(command).await,
+        Command::Export { command } => csaf::export(command).await,
+        Command::Witness { command } => witness::run(command).await,
+        Command::Policy(args) => witness::policy(args).await,
         Command::Openapi => {
             println!("{}", fixlog_server::openapi::document_json());
             Ok(())

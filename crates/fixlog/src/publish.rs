@@ -107,7 +107,15 @@ pub async fn release(args: ReleaseArgs) -> Result<(), Failure> {
         version: args.version.clone(),
         release_date: args.released.clone(),
         images,
-        fixes: args.fixes.clone(),
+        fixes: {
+            let mut fixes = args.fixes.clone();
+            for spec in &args.fixes_from {
+                fixes.extend(crate::import::fixes_from(spec, &args.version).await?);
+            }
+            fixes.sort();
+            fixes.dedup();
+            fixes
+        },
         supersedes: args.supersedes,
     };
     let body = serde_json::to_value(&request).expect("requests serialize");
@@ -119,6 +127,8 @@ pub async fn release(args: ReleaseArgs) -> Result<(), Failure> {
             "status": response.status,
             "checkpoint_size": response.checkpoint_size,
             "proof": format!("{}{}", args.server.server.trim_end_matches('/'), response.proof),
+            "digests": response.entry.images,
+            "fixes": response.entry.cves,
             "entry": response.entry,
         });
         std::fs::write(

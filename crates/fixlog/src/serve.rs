@@ -44,7 +44,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
-    let state = AppState::new(store, signer, &public_url);
+    let witnesses = crate::witness::witnesses_argument(&args.witnesses)?;
+    let mut state = AppState::new(store, signer, &public_url).with_witnesses(witnesses);
+    state.page.gap_days = args.gap_days;
+    fixlog_server::restconf::attach_database_events(&state, &args.db);
     if args.demo {
         let size = state
             .store()
@@ -116,7 +119,7 @@ pub fn keygen(args: KeygenArgs) -> Result<(), Failure> {
 pub async fn token_create(args: TokenCreateArgs) -> Result<(), Failure> {
     let role = Role::parse(&args.role).ok_or_else(|| {
         Failure::operational(format!(
-            "--role {:?}: expected publisher, editor or admin",
+            "--role {:?}: expected publisher, editor, approver or admin",
             args.role
         ))
     })?;

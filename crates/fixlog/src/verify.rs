@@ -26,9 +26,24 @@ pub struct VerifyArgs {
     /// Print one JSON document {verdict, subject, findings, checked} instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Also write the JSON report to this file.
+    /// Also write the report to this file: one self-contained HTML page when the name ends
+    /// in `.html`, otherwise the JSON document.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Digest algorithms that identify a release image (sha-256, sha3-256, sha-512);
+    /// repeatable. Default: sha-256 and sha3-256.
+    #[arg(long = "accept-digest", value_name = "ALGORITHM")]
+    pub accept_digest: Vec<fixlog_verify::DigestAlgorithm>,
+    /// Longest time a product on sale or in mainstream support may go without an entry
+    /// (e.g. 180d).
+    #[arg(long, default_value = "180d", value_parser = parse_days)]
+    pub max_silence: time::Duration,
+    /// Extra trusted root certificate(s), PEM (for a publisher with a private CA).
+    #[arg(long = "ca", value_name = "FILE")]
+    pub ca: Vec<PathBuf>,
+    /// A response slower than this many milliseconds is a warning.
+    #[arg(long, default_value_t = 2000)]
+    pub slow_ms: u64,
     /// Offline: verify this c2sp.org/tlog-proof@v1 file (needs --policy).
     #[arg(long, requires = "policy")]
     pub proof: Option<PathBuf>,
@@ -54,15 +69,31 @@ pub async fn verify(args: VerifyArgs) -> Result<(), Failure> {
                 Some(key) => Some(read_key(key)?),
                 None => None,
             };
-            let options = OnlineOptions {
-                url: url.clone(),
-                authentic: AuthenticInput {
-                    pinned_key,
-                    state: args.state.as_ref().map(StateDir::new),
-                },
-                concurrency: args.concurrency,
+            let mut options = OnlineOptions::new(url.clone());
+            options.authentic = AuthenticInput {
+                pinned_key,
+                state: args.state.as_ref().map(StateDir::new),
             };
-            verify_publisher(&options).await.map_err(operational)?
+            options.concurrency = args.concurrency;
+            if !args.accept_digest.is_empty() {
+                options.complete.accepted_digests = args.accept_digest.clone();
+            }
+            options.complete.max_silence = args.max_silence;
+            options.access.slow_ms = args.slow_ms as f64;
+            for path in &args.ca {
+                options
+                    .extra_roots
+                    .push(std::fs::read(path).map_err(|error| {
+                        Failure::operational(format!("--ca {}: {error}", path.display()))
+                    })?);
+            }
+            let bar = crate::progress::bar_on_terminal();
+            options.progress = bar.as_ref().map(crate::progress::callback);
+            let report = verify_publisher(&options).await;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            report.map_err(operational)?
         }
         _ => {
             return Err(Failure::operational(
@@ -83,14 +114,23 @@ pub async fn verify(args: VerifyArgs) -> Result<(), Failure> {
 
 fn print(report: &Report, args: &VerifyArgs) -> Result<(), Failure> {
     if let Some(path) = &args.report {
-        std::fs::write(path, report.to_json() + "\n").map_err(|error| {
+        let contents = if path
+            .extension()
+            .is_some_and(|extension| extension == "html")
+        {
+            report.to_html()
+        } else {
+            report.to_json() + "\n"
+        };
+        std::fs::write(path, contents).map_err(|error| {
             Failure::operational(format!("--report {}: {error}", path.display()))
         })?;
     }
     if args.json {
         println!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text());
+        use std::io::IsTerminal as _;
+        print!("{}", report.to_text_styled(std::io::stdout().is_terminal()));
     }
     Ok(())
 }
@@ -111,4 +151,23 @@ fn read_key(key: &str) -> Result<Verifier, Failure> {
 
 fn operational(error: VerifyError) -> Failure {
     Failure::operational(error.to_string())
+}
+
+/// `180d`, `12h`, `30m` or a bare number of days.
+fn parse_days(text: &str) -> Result<time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((index, _)) => text.split_at(index),
+        None => (text, "d"),
+    };
+    let number: i64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a duration like 180d"))?;
+    match unit {
+        "d" => Ok(time::Duration::days(number)),
+        "h" => Ok(time::Duration::hours(number)),
+        "m" => Ok(time::Duration::minutes(number)),
+        "w" => Ok(time::Duration::weeks(number)),
+        _ => Err(format!("{text:?}: the unit is d, w, h or m")),
+    }
 }

@@ -7,9 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fixlog_api::{
-    AdvisoryList, AdvisoryRequest, AdvisoryView, DigestMatches, EntryDoc, FirmwareList,
-    ProductDoc, ProductList, ProductView, PublishResponse, ReleaseRequest, VersionStatusView,
-    WithdrawRequest,
+    AdvisoryList, AdvisoryRequest, AdvisoryView, DigestMatches, EntryDoc, FirmwareList, ProductDoc,
+    ProductList, ProductView, PublishResponse, ReleaseRequest, VersionStatusView, WithdrawRequest,
 };
 use fixlog_store::EntryQuery;
 use serde::Deserialize;
@@ -321,7 +320,11 @@ pub async fn list_entries(
         .await?;
     let more = stored.len() > limit as usize;
     let page = &stored[..stored.len().min(limit as usize)];
-    let next_after = if more { page.last().map(|e| e.seq) } else { None };
+    let next_after = if more {
+        page.last().map(|e| e.seq)
+    } else {
+        None
+    };
     let size = store.size().await?;
     // The stored canonical bytes ARE the EntryDoc JSON: splice them into the page instead of
     // parsing and re-serializing every entry (the JSON equals serializing an `EntryPage`).
@@ -338,7 +341,11 @@ pub async fn list_entries(
         body.extend_from_slice(format!(",\"next_after\":{next_after}").as_bytes());
     }
     body.extend_from_slice(format!(",\"size\":{size}}}").as_bytes());
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// One entry.

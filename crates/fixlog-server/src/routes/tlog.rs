@@ -30,10 +30,11 @@ fn text(body: String, cache: &'static str) -> Response {
     response
 }
 
-/// `GET /tlog/checkpoint`: the latest signed checkpoint note.
+/// `GET /tlog/checkpoint`: the latest signed checkpoint note with its witness cosignatures.
 pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
     let checkpoint = state.log.latest_checkpoint().await?;
-    Ok(text(checkpoint.note, "no-cache"))
+    let note = crate::witness::cosigned_note(state.store().as_ref(), &checkpoint).await?;
+    Ok(text(note, "no-cache"))
 }
 
 /// `GET /tlog/key`: the log's verifier key (`name+id+base64`).
@@ -141,7 +142,7 @@ pub async fn entry_proof(
         extra: Some(entry.body),
         index: seq - 1,
         proof,
-        checkpoint: checkpoint.note,
+        checkpoint: crate::witness::cosigned_note(state.store().as_ref(), &checkpoint).await?,
     };
     Ok(text(bundle.to_text(), "public, max-age=60"))
 }

@@ -1,0 +1,244 @@
+//! The public log page: server-rendered HTML (maud, checked at compile time), an Atom feed and
+//! two embedded assets.
+//!
+//! | route | shows |
+//! |---|---|
+//! | `GET /` | products by device class, open CVEs, latest entries, coverage, machine formats |
+//! | `GET /products/{id}` | versions newest first with dates, digests and per-CVE status |
+//! | `GET /advisories/{id}` | CVEs with CVSS, statements, revision history, withdrawn state |
+//! | `GET /entries/{seq}` | one entry's facts, its inclusion proof and JSON |
+//! | `GET /search?class=&product=&cve=&version=` | filtered results |
+//! | `GET /check?product=&version=` | the status of one version (the API's `version_status_view`) |
+//! | `GET /feed.atom` | one Atom entry per log entry |
+//! | `GET /assets/{name}` | the stylesheet and the copy-to-clipboard script, cached for a year |
+//!
+//! Every page works without JavaScript and carries a strict Content-Security-Policy
+//! ([`layout::CSP`]): no inline script or style, nothing from another origin, no framing.
+
+mod data;
+mod detail;
+mod diff;
+mod feed;
+pub mod layout;
+mod overview;
+mod search;
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use fixlog_formats::EntryDoc;
+use fixlog_store::{EntryQuery, Store};
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::read::{self, entry_doc};
+use data::LogState;
+use layout::{html_response, not_found_page};
+
+/// Settings of the page.
+#[derive(Debug, Clone)]
+pub struct PageSettings {
+    /// A supported product line without a release or advisory entry for more than this many
+    /// days is shown as a coverage gap.
+    pub gap_days: u32,
+}
+
+impl Default for PageSettings {
+    fn default() -> Self {
+        Self { gap_days: 180 }
+    }
+}
+
+/// How many of the newest entries the overview lists.
+const LATEST: u64 = 12;
+/// How many of the newest entries the Atom feed carries.
+pub const FEED_LIMIT: u64 = 1000;
+
+/// The page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview_page))
+        .route("/products/{id}", get(product_page))
+        .route("/advisories/{id}", get(advisory_page))
+        .route("/entries/{seq}", get(entry_page))
+        .route("/search", get(search_page))
+        .route("/check", get(check_page))
+        .route("/feed.atom", get(atom_feed))
+        .route("/assets/{name}", get(asset))
+}
+
+/// Entries `from..=to` in sequence order.
+async fn entry_range(store: &dyn Store, from: u64, to: u64) -> Result<Vec<EntryDoc>, ApiError> {
+    if from > to || from == 0 {
+        return Ok(Vec::new());
+    }
+    let stored = store
+        .entries(&EntryQuery {
+            after: from - 1,
+            limit: u32::try_from(to - from + 1).unwrap_or(u32::MAX),
+            product: None,
+            cve: None,
+            kind: None,
+        })
+        .await?;
+    stored.iter().map(entry_doc).collect()
+}
+
+/// `GET /`.
+pub async fn overview_page(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let store = state.store().as_ref();
+    let log_state = LogState::load(store).await?;
+    let size = store.size().await?;
+    let mut latest = entry_range(store, size.saturating_sub(LATEST) + 1, size).await?;
+    latest.reverse();
+    let markup = overview::render(&overview::Overview {
+        state: &log_state,
+        latest: &latest,
+        size,
+        origin: state.log.origin(),
+        today: OffsetDateTime::now_utc().date(),
+        gap_days: state.page.gap_days,
+    });
+    Ok(html_response(StatusCode::OK, markup))
+}
+
+/// `GET /products/{id}`.
+pub async fn product_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let log_state = LogState::load(state.store().as_ref()).await?;
+    Ok(match log_state.product(&id) {
+        Some(product) => html_response(StatusCode::OK, detail::product_page(&log_state, product)),
+        None => not_found_page("No product with this id is in the log."),
+    })
+}
+
+/// `GET /advisories/{id}`.
+pub async fn advisory_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = state.store().as_ref();
+    let view = match read::advisory_view(store, &id).await {
+        Ok(view) => view,
+        Err(ApiError::NotFound { .. }) => {
+            return Ok(not_found_page("No advisory with this id is in the log."));
+        }
+        Err(error) => return Err(error),
+    };
+    let mut revisions = Vec::with_capacity(view.revisions.len());
+    for revision in &view.revisions {
+        if let Some(stored) = store.entry(revision.seq).await? {
+            revisions.push(entry_doc(&stored)?);
+        }
+    }
+    Ok(html_response(
+        StatusCode::OK,
+        detail::advisory_page(&view, &revisions),
+    ))
+}
+
+/// `GET /entries/{seq}`.
+pub async fn entry_page(
+    State(state): State<AppState>,
+    Path(seq): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = state.store().as_ref();
+    let Ok(seq) = seq.parse::<u64>() else {
+        return Ok(not_found_page("Entries are numbered 1, 2, 3, …"));
+    };
+    let Some(stored) = store.entry(seq).await? else {
+        return Ok(not_found_page("The log has no entry with this number."));
+    };
+    let entry = entry_doc(&stored)?;
+    let size = store.size().await?;
+    Ok(html_response(
+        StatusCode::OK,
+        detail::entry_page(&entry, size),
+    ))
+}
+
+/// `GET /search`.
+pub async fn search_page(
+    State(state): State<AppState>,
+    query: Result<Query<search::SearchQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let query = query.map(|Query(query)| query).unwrap_or_default();
+    let log_state = LogState::load(state.store().as_ref()).await?;
+    Ok(html_response(
+        StatusCode::OK,
+        search::search_page(&log_state, &query),
+    ))
+}
+
+/// `GET /check`: the answer comes from [`read::version_status_view`], exactly as the JSON API.
+pub async fn check_page(
+    State(state): State<AppState>,
+    query: Result<Query<search::CheckQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let query = query.map(|Query(query)| query).unwrap_or_default();
+    let store = state.store().as_ref();
+    let log_state = LogState::load(store).await?;
+    let product = query.product.as_deref().map(str::trim).unwrap_or("");
+    let version = query.version.as_deref().map(str::trim).unwrap_or("");
+    let outcome = if product.is_empty() || version.is_empty() {
+        None
+    } else {
+        Some(
+            match read::version_status_view(store, product, version).await {
+                Ok(view) => Ok(view),
+                Err(ApiError::NotFound { detail, .. }) => Err(format!("Not found: {detail}.")),
+                Err(ApiError::Invalid(field)) => Err(format!(
+                    "“{version}” is not a version of {product}: {}.",
+                    field.message
+                )),
+                Err(error) => return Err(error),
+            },
+        )
+    };
+    let status = match outcome {
+        Some(Err(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    Ok(html_response(
+        status,
+        search::check_page(&log_state, &query, outcome),
+    ))
+}
+
+/// `GET /feed.atom`.
+pub async fn atom_feed(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let store = state.store().as_ref();
+    let size = store.size().await?;
+    let mut entries = entry_range(store, size.saturating_sub(FEED_LIMIT) + 1, size).await?;
+    entries.reverse();
+    let first = match store.entry(1).await? {
+        Some(stored) => Some(entry_doc(&stored)?.published),
+        None => None,
+    };
+    let body = feed::render(
+        &state.public_url,
+        state.log.origin(),
+        first.as_deref(),
+        &entries,
+    );
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    layout::secure(headers);
+    Ok(response)
+}
+
+/// `GET /assets/{name}`.
+pub async fn asset(Path(name): Path<String>) -> Response {
+    layout::asset_response(&name)
+}
