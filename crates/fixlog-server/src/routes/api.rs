@@ -360,18 +360,7 @@ pub async fn get_entry(
     State(state): State<AppState>,
     seq: Result<Path<u64>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<EntryDoc>, ApiError> {
-    let Path(seq) = seq.map_err(|rejection| ApiError::Malformed {
-        detail: rejection.body_text(),
-        field: Some("/seq".into()),
-    })?;
-    let stored = state
-        .store()
-        .entry(seq)
-        .await?
-        .ok_or_else(|| ApiError::NotFound {
-            detail: format!("no entry {seq}"),
-            field: None,
-        })?;
+    let stored = super::entry_at(&state, seq).await?;
     Ok(Json(entry_doc(&stored)?))
 }
 

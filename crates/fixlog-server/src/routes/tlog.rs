@@ -116,18 +116,8 @@ pub async fn entry_proof(
     State(state): State<AppState>,
     seq: Result<Path<u64>, axum::extract::rejection::PathRejection>,
 ) -> Result<Response, ApiError> {
-    let Path(seq) = seq.map_err(|rejection| ApiError::Malformed {
-        detail: rejection.body_text(),
-        field: Some("/seq".into()),
-    })?;
-    let entry = state
-        .store()
-        .entry(seq)
-        .await?
-        .ok_or_else(|| ApiError::NotFound {
-            detail: format!("no entry {seq}"),
-            field: None,
-        })?;
+    let entry = super::entry_at(&state, seq).await?;
+    let seq = entry.seq;
     let checkpoint = state.log.latest_checkpoint().await?;
     let checkpoint = if checkpoint.size < seq {
         let size = state.log.ensure_checkpoint(seq).await?;
