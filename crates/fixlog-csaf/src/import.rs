@@ -136,12 +136,30 @@ struct Leaf {
     models: Vec<String>,
 }
 
-fn text(value: Option<&Value>) -> Option<&str> {
+/// The string at `value`, if it is one.
+pub(crate) fn text(value: Option<&Value>) -> Option<&str> {
     value.and_then(Value::as_str)
 }
 
-fn array(value: Option<&Value>) -> &[Value] {
+/// The array at `value`, or an empty slice.
+pub(crate) fn array(value: Option<&Value>) -> &[Value] {
     value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+/// The document's product groups: group id → product ids.
+pub(crate) fn product_groups(doc: &Value) -> BTreeMap<&str, Vec<&str>> {
+    array(doc.pointer("/product_tree/product_groups"))
+        .iter()
+        .filter_map(|g| {
+            Some((
+                text(g.get("group_id"))?,
+                array(g.get("product_ids"))
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect(),
+            ))
+        })
+        .collect()
 }
 
 /// Collects the leaves of the branches below `at`.
@@ -491,18 +509,7 @@ pub fn import_document(
         };
         leaves.insert(pid.to_owned(), leaf);
     }
-    let groups: BTreeMap<&str, Vec<&str>> = array(doc.pointer("/product_tree/product_groups"))
-        .iter()
-        .filter_map(|g| {
-            Some((
-                text(g.get("group_id"))?,
-                array(g.get("product_ids"))
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect(),
-            ))
-        })
-        .collect();
+    let groups = product_groups(doc);
 
     // Product line ids; names that slug alike within the document get a hash suffix.
     let mut line_ids: BTreeMap<(String, String), ProductId> = BTreeMap::new();

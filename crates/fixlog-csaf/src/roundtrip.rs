@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::import::{array, product_groups, text};
+
 /// Which of the 6.1.6 status groups a status key belongs to (`recommended` keeps its own).
 fn group(key: &str) -> &str {
     match key {
@@ -18,14 +20,6 @@ fn group(key: &str) -> &str {
         "first_fixed" | "fixed" => "fixed",
         other => other,
     }
-}
-
-fn text(value: Option<&Value>) -> Option<&str> {
-    value.and_then(Value::as_str)
-}
-
-fn array(value: Option<&Value>) -> &[Value] {
-    value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
 fn squeeze(text: &str) -> String {
@@ -146,18 +140,7 @@ impl Facts {
                 products.insert(id.to_owned(), key);
             }
         }
-        let groups: BTreeMap<&str, Vec<&str>> = array(doc.pointer("/product_tree/product_groups"))
-            .iter()
-            .filter_map(|g| {
-                Some((
-                    text(g.get("group_id"))?,
-                    array(g.get("product_ids"))
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect(),
-                ))
-            })
-            .collect();
+        let groups = product_groups(doc);
         let key_of = |id: &str| {
             products
                 .get(id)
