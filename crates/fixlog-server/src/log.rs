@@ -204,7 +204,7 @@ async fn sequencer(inner: Arc<Inner>, mut requests: mpsc::Receiver<(AppendReques
 impl Inner {
     async fn ensure_checkpoint(&self, size: u64) -> Result<u64, ApiError> {
         if let Some(latest) = self.store.latest_checkpoint().await?
-            && latest_size(&latest) >= size
+            && latest.size >= size
             && size > 0
         {
             return Ok(latest.size);
@@ -266,10 +266,6 @@ impl Inner {
         let nodes = self.nodes(&fixlog_tlog::root_nodes(size)).await?;
         fixlog_tlog::root_from_nodes(size, &nodes).map_err(internal)
     }
-}
-
-fn latest_size(checkpoint: &StoredCheckpoint) -> u64 {
-    checkpoint.size
 }
 
 fn internal(error: impl std::fmt::Display) -> ApiError {
