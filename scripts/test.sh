@@ -35,6 +35,13 @@ install() {
     # Rust components for the gates.
     rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
     rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+    # cargo-fuzz (scripts/fuzz.sh, on the nightly toolchain) and cargo-deny, pinned.
+    command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz --version 0.13.2
+    command -v cargo-deny >/dev/null || cargo install --locked cargo-deny --version 0.20.2
+    # Every platform's crates in the local registry, so `cargo deny --offline` sees the whole graph.
+    cargo fetch --locked --quiet
+    # fuzz/Cargo.lock follows the workspace crates it uses, so it may be refreshed here.
+    cargo fetch --quiet --manifest-path "$ROOT/fuzz/Cargo.toml"
     # playwright-core and axe-core for the browser tests, pinned by tests/browser/package-lock.json.
     (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --silent)
     # @secvisogram/csaf-validator-lib (BSI reference CSAF validator), pinned by
@@ -92,5 +99,12 @@ FIXLOG_BIN="$TARGET/debug/fixlog" "$VENV/bin/python" -m pytest -v -p no:cachepro
 
 step "CI templates (GitLab include, GitHub action) publish and produce receipts"
 bash "$ROOT/scripts/ci-template-test.sh"
+
+step "cargo deny: licenses, bans, sources (offline; deny.toml)"
+cargo deny --offline --log-level error check licenses bans sources
+cargo deny --offline --log-level error --manifest-path "$ROOT/fuzz/Cargo.toml" check licenses bans sources
+
+step "fuzz smoke: build every fuzz target, run each a few seconds (long runs: scripts/fuzz.sh --seconds N)"
+"$ROOT/scripts/fuzz.sh" --ci
 
 step "all tests passed"

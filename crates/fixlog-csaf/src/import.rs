@@ -311,6 +311,12 @@ fn constraints(text: &str) -> Option<Vec<(&str, &str)>> {
         .collect()
 }
 
+/// The range-text reader of [`import_document`], exposed for the fuzz targets in `fuzz/`.
+#[doc(hidden)]
+pub fn fuzz_parse_range(scheme: VersionScheme, text: &str) -> Option<VersionRange> {
+    parse_range(scheme, text)
+}
+
 /// Reads a range text under `scheme`.
 fn parse_range(scheme: VersionScheme, text: &str) -> Option<VersionRange> {
     let list = constraints(text)?;
