@@ -22,13 +22,15 @@
 //! Everything here is pure: values in, values out. [`validate()`] runs the JSON Schema (compiled
 //! in, `$ref`s answered locally) and the mandatory tests of §6.1 listed in
 //! [`validate::IMPLEMENTED`]; [`export`] renders, [`import`] maps CSAF back into fixlog requests
-//! and reports what it could not map; [`provider`] renders the §7.1 distribution files; [`osv`]
+//! and reports what it could not map; [`provider`] renders the §7.1 distribution files and
+//! [`openpgp`] signs them (requirements 19–20); [`osv`]
 //! and [`cyclonedx`] render the same advisory for other ecosystems.
 
 pub mod cwe;
 pub mod cyclonedx;
 pub mod export;
 pub mod import;
+pub mod openpgp;
 pub mod osv;
 pub mod provider;
 pub mod roundtrip;
