@@ -64,6 +64,9 @@ pub struct AppState {
     pub page: routes::page::PageSettings,
     /// RESTCONF subscriptions (RFC 8639/8650) and the event hub.
     pub restconf: Arc<restconf::Restconf>,
+    /// The OpenPGP key that signs CSAF documents (`.asc`, role `csaf_trusted_provider`);
+    /// none unless configured.
+    pub openpgp: Option<Arc<fixlog_csaf::openpgp::SigningKey>>,
 }
 
 impl AppState {
@@ -76,12 +79,20 @@ impl AppState {
             witnesses: Arc::new(witness::Witnesses::default()),
             page: routes::page::PageSettings::default(),
             restconf: Arc::new(restconf::Restconf::default()),
+            openpgp: None,
         }
     }
 
     /// Accepts cosignatures from these witness keys (`fixlog serve --witness`).
     pub fn with_witnesses(mut self, witnesses: witness::Witnesses) -> Self {
         self.witnesses = Arc::new(witnesses);
+        self
+    }
+
+    /// Signs the CSAF provider's documents with this OpenPGP key (`fixlog serve
+    /// --openpgp-key`), which makes the provider a `csaf_trusted_provider`.
+    pub fn with_openpgp_key(mut self, key: fixlog_csaf::openpgp::SigningKey) -> Self {
+        self.openpgp = Some(Arc::new(key));
         self
     }
 

@@ -71,6 +71,8 @@ pub fn expected_media_types(role: &str) -> &'static [&'static str] {
         | "api-advisory" => &["application/json"],
         "csaf-provider-metadata" | "csaf-document" | "csaf-rolie" => &["application/json"],
         "csaf-index" | "csaf-changes" | "csaf-hash" => &["text/plain", "text/csv"],
+        "csaf-signature" => &["application/pgp-signature", "text/plain"],
+        "csaf-openpgp-key" => &["application/pgp-keys", "text/plain"],
         "restconf-streams" | "restconf-log" | "yang-library" | "restconf-subscription" => {
             &["application/yang-data+json"]
         }

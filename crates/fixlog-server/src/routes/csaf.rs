@@ -1,6 +1,9 @@
 //! The CSAF 2.0 provider (CSAF 2.0 §7.1): `/.well-known/csaf/provider-metadata.json`, the
 //! TLP:WHITE directory `white/<year>/<id>.json` with `.sha256` and `.sha512` files, `index.txt`,
-//! `changes.csv`, a ROLIE feed, directory listings, and `/.well-known/security.txt`.
+//! `changes.csv`, a ROLIE feed, directory listings, and `/.well-known/security.txt`. With an
+//! OpenPGP key (`AppState::openpgp`) every document also gets a detached signature `.asc`
+//! (requirement 19), the public key is served at `/.well-known/csaf/openpgp/<FINGERPRINT>.asc`
+//! (requirement 20) and the metadata declares `csaf_trusted_provider`.
 //!
 //! Every document is rendered from the log on request ([`export_documents`]) and validated
 //! (strict schema + the implemented mandatory tests) before it is served; a document that fails
@@ -17,6 +20,7 @@ use fixlog_csaf::export::{
     AdvisoryHistory, ExportContext, LoggedRevision, ProductReleases, document_bytes, document_path,
     export_advisory,
 };
+use fixlog_csaf::openpgp::{OpenPgpError, SigningKey};
 use fixlog_csaf::provider::{self, Provider, Published};
 use fixlog_csaf::validate::{Report, validate};
 use fixlog_formats::convert::{image_from_doc, parse_field};
@@ -47,6 +51,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/.well-known/csaf/white/{year}/", get(year_listing))
         .route("/.well-known/csaf/white/{year}/{file}", get(document))
+        .route("/.well-known/csaf/openpgp/{file}", get(openpgp_key))
 }
 
 /// Everything the exporters read from the log.
@@ -132,8 +137,17 @@ pub fn provider_of(state: &AppState) -> Provider {
         base_url: state.public_url.clone(),
         publisher_name: publisher_name(state),
         publisher_namespace: state.public_url.clone(),
-        openpgp_fingerprint: None,
+        openpgp_fingerprint: state.openpgp.as_ref().map(|key| key.fingerprint()),
     }
+}
+
+/// The detached armored signature of a document (CSAF 2.0 §7.1.19), dated its
+/// `current_release_date`: deterministic, so every request and every export of the same
+/// revision gives the same `.asc` and nothing is stored.
+pub fn signature(key: &SigningKey, document: &CsafDocument) -> Result<String, OpenPgpError> {
+    let at = OffsetDateTime::parse(&document.published.current_release_date, &Rfc3339)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    key.sign(&document.bytes, at)
 }
 
 /// `FIXLOG_CSAF_PUBLISHER`, or the log's origin.
@@ -342,6 +356,9 @@ pub async fn year_listing(
             format!("{file}.sha256"),
             format!("{file}.sha512"),
         ]);
+        if state.openpgp.is_some() {
+            links.push(format!("{file}.asc"));
+        }
     }
     if links.is_empty() {
         return Err(not_found(&format!("white/{year}/")));
@@ -359,28 +376,72 @@ fn not_found(path: &str) -> ApiError {
     }
 }
 
-/// `GET /.well-known/csaf/white/{year}/{file}`: the document, or its `.sha256` / `.sha512`.
+/// What `white/{year}/{file}` asks for.
+enum Part {
+    Document,
+    Hash { sha512: bool },
+    Signature,
+}
+
+/// `GET /.well-known/csaf/white/{year}/{file}`: the document, or its `.sha256` / `.sha512` /
+/// `.asc` (the last only with an OpenPGP key).
 pub async fn document(
     State(state): State<AppState>,
     Path((year, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (name, kind) = if let Some(name) = file.strip_suffix(".sha256") {
-        (name, Some(false))
+    let (name, part) = if let Some(name) = file.strip_suffix(".sha256") {
+        (name, Part::Hash { sha512: false })
     } else if let Some(name) = file.strip_suffix(".sha512") {
-        (name, Some(true))
+        (name, Part::Hash { sha512: true })
+    } else if let Some(name) = file.strip_suffix(".asc") {
+        (name, Part::Signature)
     } else {
-        (file.as_str(), None)
+        (file.as_str(), Part::Document)
     };
     let path = format!("{year}/{name}");
     let documents = export_documents(&state).await?;
     let Some(document) = documents.into_iter().find(|d| d.path == path) else {
         return Err(not_found(&format!("white/{year}/{file}")));
     };
-    Ok(match kind {
-        None => json_bytes(document.bytes),
-        Some(sha512) => with_type(
+    Ok(match part {
+        Part::Document => json_bytes(document.bytes),
+        Part::Hash { sha512 } => with_type(
             provider::hash_file(&document.bytes, name, sha512),
             "text/plain; charset=utf-8",
         ),
+        Part::Signature => {
+            let Some(key) = &state.openpgp else {
+                return Err(not_found(&format!("white/{year}/{file}")));
+            };
+            let armored = signature(key, &document).map_err(|error| ApiError::Internal {
+                cause: format!("signing {path}: {error}"),
+            })?;
+            with_type(armored, "application/pgp-signature")
+        }
     })
+}
+
+/// `GET /.well-known/csaf/openpgp/{FINGERPRINT}.asc`: the public key that verifies the `.asc`
+/// files (requirement 20), as `public_openpgp_keys[].url` names it.
+pub async fn openpgp_key(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(key) = state
+        .openpgp
+        .as_ref()
+        .filter(|key| file == format!("{}.asc", key.fingerprint()))
+    else {
+        return Err(ApiError::NotFound {
+            detail: format!("no OpenPGP key at openpgp/{file}"),
+            field: None,
+        });
+    };
+    let armored = key
+        .public_key()
+        .to_armored()
+        .map_err(|error| ApiError::Internal {
+            cause: format!("armoring the OpenPGP key: {error}"),
+        })?;
+    Ok(with_type(armored, "application/pgp-keys"))
 }

@@ -1,8 +1,10 @@
 //! The CSAF 2.0 provider: provider metadata against its schema, the document list (ROLIE feed
 //! or `index.txt`), each document through `fixlog_csaf::validate` (strict schema plus the
 //! mandatory tests of CSAF 2.0 §6.1), the file name rule (§5.1, requirement 2), the year
-//! folder (requirement 11) and the `.sha256` files (requirement 18).
+//! folder (requirement 11), the `.sha256` files (requirement 18), and the OpenPGP signatures
+//! `.asc` (requirement 19) against the keys `public_openpgp_keys` lists (requirement 20).
 
+use fixlog_csaf::openpgp::PublicKey;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -196,6 +198,94 @@ pub fn check_hash_file(document: &[u8], hash_file: &str, url: &str) -> Option<Fi
     })
 }
 
+/// The OpenPGP keys `provider-metadata.json` lists: `(fingerprint, url)`, fingerprints
+/// uppercased.
+pub fn listed_keys(metadata: &Value) -> Vec<(String, String)> {
+    metadata
+        .get("public_openpgp_keys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|key| {
+            let url = key.get("url").and_then(Value::as_str)?;
+            let fingerprint = key
+                .get("fingerprint")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            Some((fingerprint.to_ascii_uppercase(), url.to_owned()))
+        })
+        .collect()
+}
+
+/// Whether the provider claims the trusted-provider role, which needs signatures (CSAF 2.0
+/// §7.2.3: requirements 18 to 20).
+pub fn claims_trusted_provider(metadata: &Value) -> bool {
+    metadata.get("role").and_then(Value::as_str) == Some("csaf_trusted_provider")
+}
+
+/// Parses a fetched public key and compares its fingerprint with the one the metadata lists
+/// (`authentic.csaf.openpgp-key` when it is not a key or another key).
+pub fn check_openpgp_key(
+    listed_fingerprint: &str,
+    armored: &str,
+    url: &str,
+) -> Result<PublicKey, Finding> {
+    let key = PublicKey::from_armored(armored).map_err(|error| {
+        Finding::error(
+            "authentic.csaf.openpgp-key",
+            url,
+            format!("the OpenPGP key listed in provider-metadata.json is unusable: {error}"),
+        )
+    })?;
+    if !listed_fingerprint.is_empty() && key.fingerprint() != listed_fingerprint {
+        return Err(Finding::error(
+            "authentic.csaf.openpgp-key",
+            url,
+            format!(
+                "provider-metadata.json lists fingerprint {listed_fingerprint} but the key at this URL is {}",
+                key.fingerprint()
+            ),
+        ));
+    }
+    Ok(key)
+}
+
+/// Checks the `.asc` beside a document (CSAF 2.0 §7.1.19) against the provider's keys:
+/// `authentic.csaf.signature-missing` when there is none, `authentic.csaf.signature-invalid`
+/// when no listed key verifies it over the document bytes.
+pub fn check_signature(
+    document: &[u8],
+    signature: Option<&str>,
+    keys: &[PublicKey],
+    url: &str,
+) -> Option<Finding> {
+    let Some(signature) = signature else {
+        return Some(Finding::error(
+            "authentic.csaf.signature-missing",
+            format!("{url}.asc"),
+            "no OpenPGP signature beside the document (CSAF 2.0 §7.1.19)",
+        ));
+    };
+    let mut refusals = Vec::new();
+    for key in keys {
+        match key.verify(document, signature) {
+            Ok(()) => return None,
+            Err(error) => refusals.push(error.to_string()),
+        }
+    }
+    if refusals.is_empty() {
+        refusals.push("provider-metadata.json lists no usable OpenPGP key".to_owned());
+    }
+    Some(Finding::error(
+        "authentic.csaf.signature-invalid",
+        format!("{url}.asc"),
+        format!(
+            "the signature does not verify over the document: {}",
+            refusals.join("; ")
+        ),
+    ))
+}
+
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
@@ -212,5 +302,71 @@ mod tests {
             expected_file_name("Acme SA/2026:001"),
             "acme_sa_2026_001.json"
         );
+    }
+
+    fn signed() -> (Vec<u8>, String, PublicKey) {
+        let key = fixlog_csaf::openpgp::SigningKey::demo();
+        let document = br#"{"document":{"title":"T"}}"#.to_vec();
+        let at = time::OffsetDateTime::from_unix_timestamp(1_767_225_600).expect("time");
+        let signature = key.sign(&document, at).expect("signs");
+        (document, signature, key.public_key())
+    }
+
+    fn id(finding: Option<Finding>) -> String {
+        finding.map(|f| f.id).unwrap_or_else(|| "none".to_owned())
+    }
+
+    #[test]
+    fn signatures_are_checked_against_the_listed_key() {
+        let (document, signature, key) = signed();
+        assert_eq!(
+            id(check_signature(
+                &document,
+                Some(&signature),
+                &[key.clone()],
+                "u"
+            )),
+            "none"
+        );
+        assert_eq!(
+            id(check_signature(&document, None, &[key.clone()], "u")),
+            "authentic.csaf.signature-missing"
+        );
+        let mut tampered = document.clone();
+        tampered[15] ^= 0x20;
+        assert_eq!(
+            id(check_signature(
+                &tampered,
+                Some(&signature),
+                &[key.clone()],
+                "u"
+            )),
+            "authentic.csaf.signature-invalid"
+        );
+        let other = fixlog_csaf::openpgp::SigningKey::generate(
+            "Other <o@example.com>",
+            [5; 32],
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect("key")
+        .public_key();
+        let wrong = check_signature(&document, Some(&signature), &[other], "u").expect("a finding");
+        assert_eq!(wrong.id, "authentic.csaf.signature-invalid");
+        assert!(wrong.message.contains("not by key"), "{}", wrong.message);
+        assert_eq!(
+            id(check_signature(&document, Some("garbage"), &[key], "u")),
+            "authentic.csaf.signature-invalid"
+        );
+    }
+
+    #[test]
+    fn a_listed_fingerprint_must_match_the_served_key() {
+        let (_, _, key) = signed();
+        let armored = key.to_armored().expect("armors");
+        assert!(check_openpgp_key(&key.fingerprint(), &armored, "u").is_ok());
+        let mismatch = check_openpgp_key(&"0".repeat(40), &armored, "u").expect_err("mismatch");
+        assert_eq!(mismatch.id, "authentic.csaf.openpgp-key");
+        let garbage = check_openpgp_key("", "nope", "u").expect_err("garbage");
+        assert_eq!(garbage.id, "authentic.csaf.openpgp-key");
     }
 }

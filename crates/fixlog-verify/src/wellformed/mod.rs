@@ -556,6 +556,34 @@ async fn csaf_provider(
     outcome
         .findings
         .extend(csaf::check_metadata(&metadata, metadata_url));
+    let listed = csaf::listed_keys(&metadata);
+    let signatures_expected = !listed.is_empty() || csaf::claims_trusted_provider(&metadata);
+    if listed.is_empty() && signatures_expected {
+        outcome.findings.push(Finding::error(
+            "authentic.csaf.openpgp-key",
+            metadata_url,
+            "role csaf_trusted_provider but public_openpgp_keys lists no key (CSAF 2.0 §7.1.20)",
+        ));
+    }
+    let mut keys = Vec::new();
+    for (fingerprint, url) in &listed {
+        let probe = fetcher
+            .probe("csaf-openpgp-key", url, "application/pgp-keys")
+            .await;
+        if probe.ok() {
+            match csaf::check_openpgp_key(fingerprint, probe.text().unwrap_or_default(), url) {
+                Ok(key) => keys.push(key),
+                Err(finding) => outcome.findings.push(finding),
+            }
+            outcome.probes.push(probe);
+        } else {
+            outcome.findings.push(Finding::error(
+                "authentic.csaf.openpgp-key",
+                url,
+                "the OpenPGP key listed in provider-metadata.json cannot be fetched (CSAF 2.0 §7.1.20)",
+            ));
+        }
+    }
     let (feeds, directories) = csaf::distributions(&metadata);
     let mut documents: Vec<String> = Vec::new();
     for feed in &feeds {
@@ -595,6 +623,7 @@ async fn csaf_provider(
     }
     let total = documents.len() as u64;
     let mut valid = 0;
+    let mut signed = 0;
     for (index, url) in documents.iter().enumerate() {
         let probe = fetcher
             .probe("csaf-document", url, "application/json")
@@ -622,6 +651,23 @@ async fn csaf_provider(
                     "no .sha256 file beside the document (CSAF 2.0 §7.1.18)",
                 ));
             }
+            if signatures_expected {
+                let signature = fetcher
+                    .probe(
+                        "csaf-signature",
+                        &format!("{url}.asc"),
+                        "application/pgp-signature",
+                    )
+                    .await;
+                let text = signature.ok().then(|| signature.text().unwrap_or_default());
+                outcome
+                    .findings
+                    .extend(csaf::check_signature(&probe.body, text, &keys, url));
+                if signature.ok() {
+                    signed += 1;
+                    outcome.probes.push(signature);
+                }
+            }
             outcome
                 .collected
                 .csaf_documents
@@ -639,7 +685,12 @@ async fn csaf_provider(
         }
     }
     outcome.checked.push(format!(
-        "CSAF provider {metadata_url}: metadata schema, {total} documents (strict schema + {} mandatory tests), {valid} valid",
-        fixlog_csaf::validate::IMPLEMENTED.len()
+        "CSAF provider {metadata_url}: metadata schema, {total} documents (strict schema + {} mandatory tests), {valid} valid{}",
+        fixlog_csaf::validate::IMPLEMENTED.len(),
+        if signatures_expected {
+            format!(", {signed} with an .asc checked against {} OpenPGP key(s)", keys.len())
+        } else {
+            String::new()
+        }
     ));
 }
