@@ -65,6 +65,12 @@ pub enum Command {
     },
     /// Write a c2sp.org/tlog-policy file (log key, witnesses, quorum) for `verify --proof`.
     Policy(crate::witness::PolicyArgs),
+    /// OpenPGP keys that sign the CSAF documents (`.asc`, role csaf_trusted_provider).
+    Openpgp {
+        /// OpenPGP command.
+        #[command(subcommand)]
+        command: crate::openpgp::OpenpgpCommand,
+    },
 }
 
 /// `fixlog serve`.
@@ -89,6 +95,11 @@ pub struct ServeArgs {
     /// when no key is given.
     #[arg(long)]
     pub demo: bool,
+    /// Armored OpenPGP secret key (from `fixlog openpgp keygen`) that signs the CSAF documents
+    /// (`.asc`) and makes the provider a csaf_trusted_provider; with --demo and no key, the
+    /// public demo OpenPGP key.
+    #[arg(long, env = "FIXLOG_OPENPGP_KEY")]
+    pub openpgp_key: Option<PathBuf>,
     /// Days without a release or advisory entry after which the log page shows a supported
     /// product line as a coverage gap.
     #[arg(long, env = "FIXLOG_GAP_DAYS", default_value_t = 180)]

@@ -1,7 +1,6 @@
 //! `fixlog import csaf PATH…` and `fixlog export csaf|osv|cyclonedx --out DIR`.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -11,6 +10,7 @@ use fixlog_csaf::import::import_document;
 use fixlog_csaf::provider::{self, Provider, Published};
 use fixlog_model::{ProductId, VersionScheme};
 use fixlog_server::routes::csaf::{export_input, render_documents};
+use fixlog_verify::wellformed::csaf as wellformed_csaf;
 use serde_json::Value;
 
 use crate::Failure;
@@ -81,6 +81,14 @@ pub struct ExportArgs {
     /// Publisher name in the documents.
     #[arg(long, env = "FIXLOG_CSAF_PUBLISHER", default_value = "fixlog")]
     pub publisher: String,
+    /// Read the log from this fixlog server's public JSON API instead of --db.
+    #[arg(long, conflicts_with = "db")]
+    pub server: Option<String>,
+    /// CSAF only: armored OpenPGP secret key (`fixlog openpgp keygen`) that signs every
+    /// document (`.asc`); the public key goes to `openpgp/<FINGERPRINT>.asc` and the role
+    /// becomes csaf_trusted_provider.
+    #[arg(long, env = "FIXLOG_OPENPGP_KEY")]
+    pub openpgp_key: Option<PathBuf>,
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
@@ -99,18 +107,27 @@ pub async fn export(command: ExportCommand) -> Result<(), Failure> {
         ExportCommand::Osv(args) => ("osv", args),
         ExportCommand::Cyclonedx(args) => ("cyclonedx", args),
     };
-    let store = fixlog_server::storage::open_store(&args.db)
-        .await
-        .map_err(|e| Failure::operational(format!("--db {}: {e}", args.db)))?;
-    let input = export_input(store.as_ref())
-        .await
-        .map_err(|e| Failure::operational(format!("--db {}: {e}", args.db)))?;
+    let input = match &args.server {
+        Some(server) => crate::export_remote::export_input(&client()?, server).await?,
+        None => {
+            let store = fixlog_server::storage::open_store(&args.db)
+                .await
+                .map_err(|e| Failure::operational(format!("--db {}: {e}", args.db)))?;
+            export_input(store.as_ref())
+                .await
+                .map_err(|e| Failure::operational(format!("--db {}: {e}", args.db)))?
+        }
+    };
+    let openpgp = match (&args.openpgp_key, kind) {
+        (Some(path), "csaf") => Some(crate::openpgp::read_key(path, "--openpgp-key")?),
+        _ => None,
+    };
     let base = args.public_url.trim_end_matches('/').to_owned();
     let provider = Provider {
         base_url: base.clone(),
         publisher_name: args.publisher.clone(),
         publisher_namespace: base.clone(),
-        openpgp_fingerprint: None,
+        openpgp_fingerprint: openpgp.as_ref().map(|key| key.fingerprint()),
     };
     let csaf_url = |history: &fixlog_csaf::AdvisoryHistory| {
         format!("{base}/.well-known/csaf/{}", document_path(history))
@@ -137,6 +154,27 @@ pub async fn export(command: ExportCommand) -> Result<(), Failure> {
                         provider::hash_file(&document.bytes, name, sha512).as_bytes(),
                     )?;
                 }
+                if let Some(key) = &openpgp {
+                    let armored = fixlog_server::routes::csaf::signature(key, document)
+                        .map_err(|e| Failure::operational(format!("{}: {e}", document.path)))?;
+                    write(
+                        &white.join(format!("{}.asc", document.path)),
+                        armored.as_bytes(),
+                    )?;
+                }
+            }
+            if let Some(key) = &openpgp {
+                let public = key
+                    .public_key()
+                    .to_armored()
+                    .map_err(|e| Failure::operational(e.to_string()))?;
+                write(
+                    &args
+                        .out
+                        .join("openpgp")
+                        .join(format!("{}.asc", key.fingerprint())),
+                    public.as_bytes(),
+                )?;
             }
             let rows: Vec<Published> = documents.iter().map(|d| d.published.clone()).collect();
             let updated = rows
@@ -280,6 +318,55 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, Failure> 
         .to_vec())
 }
 
+/// Like [`fetch`], but `None` on 404.
+async fn fetch_optional(client: &reqwest::Client, url: &str) -> Result<Option<Vec<u8>>, Failure> {
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| Failure::operational(format!("{url}: {e}")))?;
+    if response.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    if !response.status().is_success() {
+        return Err(Failure::operational(format!(
+            "{url}: HTTP {}",
+            response.status()
+        )));
+    }
+    Ok(Some(
+        response
+            .bytes()
+            .await
+            .map_err(|e| Failure::operational(format!("{url}: {e}")))?
+            .to_vec(),
+    ))
+}
+
+/// Fetches the OpenPGP keys `public_openpgp_keys` lists and checks their fingerprints.
+async fn provider_keys(
+    client: &reqwest::Client,
+    metadata: &Value,
+) -> Result<Vec<fixlog_csaf::openpgp::PublicKey>, Failure> {
+    let mut keys = Vec::new();
+    for (fingerprint, url) in wellformed_csaf::listed_keys(metadata) {
+        let armored = fetch(client, &url).await?;
+        let key = wellformed_csaf::check_openpgp_key(
+            &fingerprint,
+            &String::from_utf8_lossy(&armored),
+            &url,
+        )
+        .map_err(|finding| {
+            Failure::finding(format!(
+                "{}: {} ({})",
+                finding.subject, finding.message, finding.id
+            ))
+        })?;
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
 /// Collects `(name, bytes)` of every document named by the arguments.
 async fn collect(paths: &[String]) -> Result<Vec<(String, Vec<u8>)>, Failure> {
     let mut out = Vec::new();
@@ -296,6 +383,11 @@ async fn collect(paths: &[String]) -> Result<Vec<(String, Vec<u8>)>, Failure> {
             };
             let metadata: Value = serde_json::from_slice(&fetch(&client, &metadata_url).await?)
                 .map_err(|e| Failure::operational(format!("{metadata_url}: {e}")))?;
+            // Signatures (§7.1.19–20, checked as §7.2 asks of a consumer): with the keys the
+            // metadata lists, every .asc that exists must verify; a trusted provider must have
+            // one for every document.
+            let keys = provider_keys(&client, &metadata).await?;
+            let trusted = wellformed_csaf::claims_trusted_provider(&metadata);
             for distribution in metadata["distributions"].as_array().into_iter().flatten() {
                 let Some(directory) = distribution["directory_url"].as_str() else {
                     continue;
@@ -316,6 +408,18 @@ async fn collect(paths: &[String]) -> Result<Vec<(String, Vec<u8>)>, Failure> {
                         return Err(Failure::finding(format!(
                             "{url}: SHA-256 does not match {url}.sha256"
                         )));
+                    }
+                    let signature = fetch_optional(&client, &format!("{url}.asc")).await?;
+                    if signature.is_some() || trusted {
+                        let text = signature.as_deref().map(String::from_utf8_lossy);
+                        if let Some(finding) =
+                            wellformed_csaf::check_signature(&bytes, text.as_deref(), &keys, &url)
+                        {
+                            return Err(Failure::finding(format!(
+                                "{}: {} ({})",
+                                finding.subject, finding.message, finding.id
+                            )));
+                        }
                     }
                     out.push((url, bytes));
                 }
@@ -497,23 +601,26 @@ pub async fn import(args: CsafImportArgs) -> Result<(), Failure> {
     };
     let documents = collect(&args.paths).await?;
     let mut schemes = target.schemes().await?;
-    let terminal = std::io::stderr().is_terminal();
-    // On a terminal the progress line is rewritten in place; messages start on a fresh line.
-    let fresh = if terminal { "\n" } else { "" };
+    // On a terminal an indicatif bar (stderr) counts the documents; messages print above it.
+    let bar = crate::progress::bar_on_terminal();
+    let say = |message: String| match &bar {
+        Some(bar) => bar.println(message),
+        None => eprintln!("{message}"),
+    };
     let (mut created, mut existing, mut invalid, mut failed, mut losses) = (0, 0, 0, 0, 0);
     let total = documents.len();
-    for (index, (name, bytes)) in documents.iter().enumerate() {
-        if terminal {
-            eprint!(
-                "\r[{:>4}/{total}] {:<60.60}",
-                index + 1,
-                name.rsplit('/').next().unwrap_or(name)
-            );
+    if let Some(bar) = &bar {
+        bar.set_length(total as u64);
+    }
+    for (name, bytes) in &documents {
+        if let Some(bar) = &bar {
+            bar.set_message(name.rsplit('/').next().unwrap_or(name).to_owned());
+            bar.inc(1);
         }
         let doc: Value = match serde_json::from_slice(bytes) {
             Ok(doc) => doc,
             Err(e) => {
-                eprintln!("{fresh}{name}: not JSON: {e}");
+                say(format!("{name}: not JSON: {e}"));
                 failed += 1;
                 continue;
             }
@@ -522,10 +629,10 @@ pub async fn import(args: CsafImportArgs) -> Result<(), Failure> {
         if !report.is_valid() {
             invalid += 1;
             for finding in &report.findings {
-                eprintln!(
-                    "{fresh}{name}: invalid: {} {} {}",
+                say(format!(
+                    "{name}: invalid: {} {} {}",
                     finding.test, finding.path, finding.message
-                );
+                ));
             }
             if !args.allow_invalid {
                 continue;
@@ -534,13 +641,13 @@ pub async fn import(args: CsafImportArgs) -> Result<(), Failure> {
         let imported = match import_document(&doc, &|id| schemes.get(id).copied()) {
             Ok(imported) => imported,
             Err(e) => {
-                eprintln!("{fresh}{name}: not imported: {e}");
+                say(format!("{name}: not imported: {e}"));
                 failed += 1;
                 continue;
             }
         };
         for loss in &imported.losses {
-            eprintln!("{fresh}{name}: {}: {}", loss.path, loss.message);
+            say(format!("{name}: {}: {}", loss.path, loss.message));
         }
         losses += imported.losses.len();
         let mut error = None;
@@ -561,12 +668,12 @@ pub async fn import(args: CsafImportArgs) -> Result<(), Failure> {
             }
         }
         if let Some(error) = error {
-            eprintln!("{fresh}{name}: {error}");
+            say(format!("{name}: {error}"));
             failed += 1;
         }
     }
-    if terminal {
-        eprintln!();
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
     println!(
         "{total} documents: {created} imported, {existing} already in the log, {invalid} invalid{}, {failed} failed; {losses} unmapped items reported",

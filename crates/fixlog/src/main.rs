@@ -11,8 +11,10 @@ mod check_image;
 mod cli;
 mod csaf;
 mod declare;
+mod export_remote;
 mod hashing;
 mod import;
+mod openpgp;
 mod progress;
 mod publish;
 mod serve;
@@ -96,6 +98,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Export { command } => csaf::export(command).await,
         Command::Witness { command } => witness::run(command).await,
         Command::Policy(args) => witness::policy(args).await,
+        Command::Openpgp { command } => openpgp::run(command),
         Command::Openapi => {
             println!("{}", fixlog_server::openapi::document_json());
             Ok(())

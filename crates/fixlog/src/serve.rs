@@ -47,6 +47,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let witnesses = crate::witness::witnesses_argument(&args.witnesses)?;
     let mut state = AppState::new(store, signer, &public_url).with_witnesses(witnesses);
     state.page.gap_days = args.gap_days;
+    match (&args.openpgp_key, args.demo) {
+        (Some(path), _) => {
+            state = state.with_openpgp_key(crate::openpgp::read_key(path, "--openpgp-key")?);
+        }
+        (None, true) => {
+            state = state.with_openpgp_key(fixlog_csaf::openpgp::SigningKey::demo());
+        }
+        (None, false) => {}
+    }
     fixlog_server::restconf::attach_database_events(&state, &args.db);
     if args.demo {
         let size = state
