@@ -19,7 +19,7 @@ install() {
     # Debian packages the tests use.
     # cmake, pkg-config and libpcre2-dev build libyang from source for fixlog-verify (the
     # `yang3` crate, feature `bundled`).
-    local wanted=(openssl coreutils curl chromium fonts-dejavu-core libyang2-tools cmake pkg-config libpcre2-dev)
+    local wanted=(openssl coreutils curl chromium fonts-dejavu-core libyang2-tools cmake pkg-config libpcre2-dev gnupg)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
