@@ -11,13 +11,16 @@ use serde_json::Value;
 /// Error raised when a value lies outside the canonical subset.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CanonicalError {
-    /// A number outside the canonical subset (integers above 2^53 - 1, exponent forms).
+    /// A number outside the canonical subset (magnitudes of 2^53 and above, exponent forms).
     #[error("number {number} has no canonical form here")]
     UnsupportedNumber {
         /// The number as written.
         number: String,
     },
 }
+
+/// 2^53: from here on not every integer is an IEEE 754 double (I-JSON, RFC 7493 §2.2).
+const SAFE_INTEGER_LIMIT: u64 = 1 << 53;
 
 /// Serializes `value` to its RFC 8785 canonical bytes.
 pub fn to_canonical_bytes(value: &Value) -> Result<Vec<u8>, CanonicalError> {
@@ -32,10 +35,17 @@ fn write_value(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(number) => match (number.as_u64(), number.as_f64()) {
-            (Some(n), _) if n < (1 << 53) => out.extend_from_slice(n.to_string().as_bytes()),
+            (Some(n), _) if n < SAFE_INTEGER_LIMIT => {
+                out.extend_from_slice(n.to_string().as_bytes())
+            }
+            // ECMAScript prints `-0` as `0` (the pattern compares with `==`, so `-0.0` matches).
+            (None, Some(0.0)) => out.push(b'0'),
             // ECMAScript prints these without an exponent, exactly as Rust's shortest
-            // round-trip `Display` does (CVSS scores such as 9.8 or 10).
-            (None, Some(x)) if x.is_finite() && (x == 0.0 || (1e-6..1e21).contains(&x.abs())) => {
+            // round-trip `Display` does (CVSS scores such as 9.8 or 10). Magnitudes from 2^53
+            // on are refused like integers there: their text (`88884444444444450`) would read
+            // back as an integer without a canonical form, and negative integers that large
+            // would silently lose digits.
+            (None, Some(x)) if (1e-6..SAFE_INTEGER_LIMIT as f64).contains(&x.abs()) => {
                 out.extend_from_slice(format!("{x}").as_bytes())
             }
             _ => {
@@ -125,5 +135,23 @@ mod tests {
         assert_eq!(to_canonical_bytes(&json!(10.0)).unwrap(), b"10");
         assert!(to_canonical_bytes(&json!(1e22)).is_err());
         assert!(to_canonical_bytes(&json!(1u64 << 53)).is_err());
+        assert_eq!(to_canonical_bytes(&json!(-0.0)).unwrap(), b"0");
+        assert_eq!(to_canonical_bytes(&json!(-5)).unwrap(), b"-5");
+    }
+
+    /// Found by the `canonical_json` fuzz target: the canonical text of a float above 2^53
+    /// reads back as an integer the serializer refuses, so the output was not a fixed point;
+    /// and a negative integer below -2^53 was printed rounded.
+    #[test]
+    fn numbers_from_two_to_the_53_on_are_refused_whatever_their_form() {
+        let float: Value = serde_json::from_str("88884444444444444.440").unwrap();
+        assert!(to_canonical_bytes(&float).is_err());
+        let negative: Value = serde_json::from_str("-9007199254740993").unwrap();
+        assert!(to_canonical_bytes(&negative).is_err());
+        let largest = json!(9_007_199_254_740_991.0_f64);
+        let bytes = to_canonical_bytes(&largest).unwrap();
+        assert_eq!(bytes, b"9007199254740991");
+        let again: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(to_canonical_bytes(&again).unwrap(), bytes);
     }
 }
