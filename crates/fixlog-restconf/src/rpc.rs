@@ -39,9 +39,13 @@ pub struct ModifyInput {
     pub stop_time: Option<OffsetDateTime>,
 }
 
-/// Parses an RFC 3339 `date-and-time`.
+/// Parses an RFC 3339 `date-and-time` whose instant has a four-digit year in UTC, where
+/// [`format_time`] writes it back (`9999-12-31T23:30:00-01:00` is already year 10000).
 pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
+    let time = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    time.checked_to_offset(time::UtcOffset::UTC)
+        .filter(|utc| (0..=9999).contains(&utc.year()))
+        .map(|_| time)
 }
 
 /// Formats a time as `date-and-time` (UTC, `Z`, microseconds like entry `published`).
@@ -353,6 +357,23 @@ pub fn subscription_modified(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `restconf_rpc` fuzz target: a replay-start-time whose UTC instant falls
+    /// in year 10000 made `format_time` (which the server applies to it) panic; one in year
+    /// -1 printed as `-001-…`, which is no `date-and-time`.
+    #[test]
+    fn times_outside_four_digit_utc_years_are_refused() {
+        assert!(parse_time("9999-12-31T23:59:59-01:00").is_none());
+        assert!(parse_time("0000-01-01T00:30:00+01:00").is_none());
+        let last = parse_time("9999-12-31T23:59:59.999999+00:00").unwrap();
+        assert_eq!(format_time(last), "9999-12-31T23:59:59.999999Z");
+        let first = parse_time("0000-01-01T01:00:00+01:00").unwrap();
+        assert_eq!(format_time(first), "0000-01-01T00:00:00.000000Z");
+        let body = json!({"ietf-subscribed-notifications:input": {
+            "stream": "fwsec-log", "replay-start-time": "9999-12-31T23:59:59-01:00"}});
+        let error = EstablishInput::parse(&body).unwrap_err();
+        assert_eq!(error.error_tag, "invalid-value");
+    }
 
     #[test]
     fn establish_input_parses_and_refuses() {
