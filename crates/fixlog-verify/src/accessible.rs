@@ -148,6 +148,10 @@ pub fn check_probes(
         if probe.absent() && DISCOVERY_ROLES.contains(&probe.role.as_str()) {
             continue;
         }
+        // Likewise an establish-subscription operation that does not exist (a static mirror).
+        if probe.role == "restconf-subscription" && probe.operation_absent() {
+            continue;
+        }
         if !(200..300).contains(&status) {
             findings.push(Finding::error(
                 "accessible.http.status",

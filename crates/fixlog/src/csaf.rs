@@ -60,6 +60,10 @@ pub enum ExportCommand {
     Osv(ExportArgs),
     /// One CycloneDX 1.6 VEX document per advisory plus `bundle.cdx.json`.
     Cyclonedx(ExportArgs),
+    /// Everything the public read side serves, as files for any web server or CDN (page,
+    /// JSON API, CSAF tree, tiles, checkpoint, proofs, YANG modules, Atom) plus
+    /// `nginx.conf.example`.
+    Static(crate::export_static::StaticArgs),
 }
 
 /// Options of every export.
@@ -106,6 +110,7 @@ pub async fn export(command: ExportCommand) -> Result<(), Failure> {
         ExportCommand::Csaf(args) => ("csaf", args),
         ExportCommand::Osv(args) => ("osv", args),
         ExportCommand::Cyclonedx(args) => ("cyclonedx", args),
+        ExportCommand::Static(args) => return crate::export_static::export(args).await,
     };
     let input = match &args.server {
         Some(server) => crate::export_remote::export_input(&client()?, server).await?,

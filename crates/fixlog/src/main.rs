@@ -12,6 +12,7 @@ mod cli;
 mod csaf;
 mod declare;
 mod export_remote;
+mod export_static;
 mod hashing;
 mod import;
 mod openpgp;

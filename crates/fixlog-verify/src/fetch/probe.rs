@@ -95,6 +95,12 @@ impl Probe {
         matches!(self.status, Some(404 | 410))
     }
 
+    /// HTTP 404, 405, 410 or 501: the resource or operation does not exist here (as a POST
+    /// to a static mirror answers), rather than failed.
+    pub fn operation_absent(&self) -> bool {
+        matches!(self.status, Some(404 | 405 | 410 | 501))
+    }
+
     /// The media type without parameters, lowercase.
     pub fn media_type(&self) -> Option<String> {
         self.content_type.as_deref().map(|value| {

@@ -350,9 +350,17 @@ async fn restconf(
             .map(str::to_owned)
     });
     let establish_url = establish.url.clone();
+    let stream_offered = !establish.operation_absent();
     outcome.probes.push(establish);
     let mut events = Vec::new();
     match uri {
+        // A static mirror serves the RESTCONF data resources and YANG modules but no
+        // subscriptions: the event stream is not offered, which is not an error.
+        None if !stream_offered => outcome.findings.push(Finding::info(
+            "accessible.offer.restconf-stream-not-offered",
+            establish_url,
+            "the RESTCONF event stream (RFC 8639 establish-subscription) is not offered here; the stream checks are skipped",
+        )),
         None => outcome.findings.push(Finding::error(
             "wellformed.restconf.establish-failed",
             establish_url,
