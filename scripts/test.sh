@@ -19,7 +19,7 @@ install() {
     # Debian packages the tests use.
     # cmake, pkg-config and libpcre2-dev build libyang from source for fixlog-verify (the
     # `yang3` crate, feature `bundled`).
-    local wanted=(openssl coreutils curl chromium fonts-dejavu-core libyang2-tools cmake pkg-config libpcre2-dev gnupg nginx-light)
+    local wanted=(openssl coreutils curl chromium fonts-dejavu-core libyang2-tools cmake pkg-config libpcre2-dev gnupg)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -88,9 +88,6 @@ step "crash safety: kill -9 during 1000 concurrent publishes, 3 rounds per backe
 step "log page in headless Chromium (playwright-core + axe-core; screenshots in artifacts/screenshots)"
 "$ROOT/scripts/browser-test.sh"
 
-step "monitor report and status page in headless Chromium (a real run with an injected outage; screenshots in artifacts/screenshots)"
-"$ROOT/scripts/monitor-browser-test.sh"
-
 step "YANG modules: pyang --lint and yanglint, 0 errors and 0 warnings"
 YANG_DIR="$ROOT/crates/fixlog-server/yang"
 LINT=$("$VENV/bin/pyang" --lint -p "$YANG_DIR" "$YANG_DIR/fwsec-log@2026-11-29.yang" 2>&1; yanglint -p "$YANG_DIR" "$YANG_DIR"/*.yang 2>&1)
@@ -109,11 +106,5 @@ cargo deny --offline --log-level error --manifest-path "$ROOT/fuzz/Cargo.toml" c
 
 step "fuzz smoke: build every fuzz target, run each a few seconds (long runs: scripts/fuzz.sh --seconds N)"
 "$ROOT/scripts/fuzz.sh" --ci
-
-step "slow and idle clients: 1,000 idle SSE subscriptions + 200 slowloris while publishing (full run: scripts/slow-clients.sh)"
-"$ROOT/scripts/slow-clients.sh" --ci
-
-step "scale: 2k vs 20k entries, indexed routes must not grow 3x (full 1M run: bench/scale.sh)"
-CARGO_TARGET_DIR="$TARGET" "$ROOT/bench/scale.sh" --ci
 
 step "all tests passed"

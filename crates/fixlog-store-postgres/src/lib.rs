@@ -75,6 +75,7 @@ async fn begin_append(
 }
 
 fixlog_store_sql::sql_store!(PostgresStore, sqlx::Postgres, PgRow, begin_append);
+fixlog_store_sql::sql_monitor_store!(PostgresStore, PgRow);
 
 #[cfg(test)]
 mod tests {
@@ -103,6 +104,24 @@ mod tests {
             return;
         };
         fixlog_store::testing::run_all(|| {
+            let base = base.clone();
+            async move {
+                let url = fresh_schema(&base).await;
+                PostgresStore::connect(&url).await.unwrap()
+            }
+        })
+        .await;
+    }
+    #[tokio::test]
+    async fn monitor_conformance_suite_on_postgres() {
+        let Ok(base) = std::env::var("FIXLOG_TEST_POSTGRES_URL") else {
+            if std::env::var("CI").is_ok() {
+                panic!("FIXLOG_TEST_POSTGRES_URL must be set in CI");
+            }
+            eprintln!("skipped: FIXLOG_TEST_POSTGRES_URL is not set");
+            return;
+        };
+        fixlog_store::monitor_testing::run_monitor_suite(|| {
             let base = base.clone();
             async move {
                 let url = fresh_schema(&base).await;

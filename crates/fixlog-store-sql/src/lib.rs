@@ -700,3 +700,319 @@ macro_rules! sql_store {
     }
     };
 }
+
+/// Expands to `impl fixlog_store::monitor::MonitorStore for $store`: the monitor's history
+/// (samples, changes, incidents, snapshots, evidence) in the `monitor_*` tables of migration
+/// `0700_monitor.sql`.
+///
+/// `$store` must have a field `pool` of the backend's pool type; `$row` is the backend's row
+/// type.
+#[macro_export]
+macro_rules! sql_monitor_store {
+    ($store:ident, $row:ty) => {
+        mod sql_monitor_store_impl {
+            use fixlog_store::StoreError;
+            use fixlog_store::monitor::{
+                ChangeRecord, EvidenceRecord, IncidentRecord, SampleRecord, SnapshotRecord,
+            };
+            use sqlx::Row;
+            use time::OffsetDateTime;
+
+            use super::*;
+
+            fn db(error: sqlx::Error) -> StoreError {
+                StoreError::Database {
+                    message: error.to_string(),
+                }
+            }
+
+            fn micros(time: OffsetDateTime) -> i64 {
+                (time.unix_timestamp_nanos() / 1000) as i64
+            }
+
+            fn from_micros(value: i64) -> Result<OffsetDateTime, StoreError> {
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(value) * 1000).map_err(
+                    |_| StoreError::Corrupt {
+                        message: format!("time {value} out of range"),
+                    },
+                )
+            }
+
+            fn sample_from_row(row: &$row) -> Result<SampleRecord, StoreError> {
+                Ok(SampleRecord {
+                    endpoint: row.try_get(0).map_err(db)?,
+                    probe_id: row.try_get(1).map_err(db)?,
+                    attempt: u32::try_from(row.try_get::<i64, _>(2).map_err(db)?).map_err(
+                        |_| StoreError::Corrupt {
+                            message: "attempt out of range".to_owned(),
+                        },
+                    )?,
+                    last_attempt: row.try_get::<i64, _>(3).map_err(db)? != 0,
+                    started: from_micros(row.try_get(4).map_err(db)?)?,
+                    ok: row.try_get::<i64, _>(5).map_err(db)? != 0,
+                    failure: row.try_get(6).map_err(db)?,
+                    status: row
+                        .try_get::<Option<i64>, _>(7)
+                        .map_err(db)?
+                        .and_then(|status| u16::try_from(status).ok()),
+                    media_type: row.try_get(8).map_err(db)?,
+                    latency_ms: row.try_get(9).map_err(db)?,
+                    dns_ms: row.try_get(10).map_err(db)?,
+                    connect_ms: row.try_get(11).map_err(db)?,
+                    tls_ms: row.try_get(12).map_err(db)?,
+                    ttfb_ms: row.try_get(13).map_err(db)?,
+                    body_sha256: row.try_get(14).map_err(db)?,
+                    tls_not_after: row
+                        .try_get::<Option<i64>, _>(15)
+                        .map_err(db)?
+                        .map(from_micros)
+                        .transpose()?,
+                    detail: row.try_get(16).map_err(db)?,
+                })
+            }
+
+            #[async_trait::async_trait]
+            impl fixlog_store::monitor::MonitorStore for $store {
+                async fn add_samples(&self, samples: &[SampleRecord]) -> Result<(), StoreError> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    for sample in samples {
+                        sqlx::query(
+                            "INSERT INTO monitor_samples (endpoint, probe_id, attempt, \
+                             last_attempt, started, ok, failure, status, media_type, latency_ms, \
+                             dns_ms, connect_ms, tls_ms, ttfb_ms, body_sha256, tls_not_after, \
+                             detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                             $13, $14, $15, $16, $17)",
+                        )
+                        .bind(&sample.endpoint)
+                        .bind(&sample.probe_id)
+                        .bind(i64::from(sample.attempt))
+                        .bind(i64::from(sample.last_attempt))
+                        .bind(micros(sample.started))
+                        .bind(i64::from(sample.ok))
+                        .bind(&sample.failure)
+                        .bind(sample.status.map(i64::from))
+                        .bind(&sample.media_type)
+                        .bind(sample.latency_ms)
+                        .bind(sample.dns_ms)
+                        .bind(sample.connect_ms)
+                        .bind(sample.tls_ms)
+                        .bind(sample.ttfb_ms)
+                        .bind(&sample.body_sha256)
+                        .bind(sample.tls_not_after.map(micros))
+                        .bind(&sample.detail)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    }
+                    tx.commit().await.map_err(db)
+                }
+
+                async fn samples(
+                    &self,
+                    endpoint: &str,
+                    since: OffsetDateTime,
+                    until: OffsetDateTime,
+                ) -> Result<Vec<SampleRecord>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT endpoint, probe_id, attempt, last_attempt, started, ok, failure, \
+                         status, media_type, latency_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, \
+                         body_sha256, tls_not_after, detail FROM monitor_samples \
+                         WHERE endpoint = $1 AND started >= $2 AND started < $3 \
+                         ORDER BY started, id",
+                    )
+                    .bind(endpoint)
+                    .bind(micros(since))
+                    .bind(micros(until))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    rows.iter().map(sample_from_row).collect()
+                }
+
+                async fn add_change(&self, change: &ChangeRecord) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO monitor_changes (endpoint, probe_id, at, class, subject, \
+                         detail) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&change.endpoint)
+                    .bind(&change.probe_id)
+                    .bind(micros(change.at))
+                    .bind(&change.class)
+                    .bind(&change.subject)
+                    .bind(&change.detail)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn changes(&self, endpoint: &str) -> Result<Vec<ChangeRecord>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT endpoint, probe_id, at, class, subject, detail \
+                         FROM monitor_changes WHERE endpoint = $1 ORDER BY id",
+                    )
+                    .bind(endpoint)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    rows.iter()
+                        .map(|row| {
+                            Ok(ChangeRecord {
+                                endpoint: row.try_get(0).map_err(db)?,
+                                probe_id: row.try_get(1).map_err(db)?,
+                                at: from_micros(row.try_get(2).map_err(db)?)?,
+                                class: row.try_get(3).map_err(db)?,
+                                subject: row.try_get(4).map_err(db)?,
+                                detail: row.try_get(5).map_err(db)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn open_incident(
+                    &self,
+                    endpoint: &str,
+                    started: OffsetDateTime,
+                    cause: &str,
+                ) -> Result<i64, StoreError> {
+                    let row = sqlx::query(
+                        "INSERT INTO monitor_incidents (endpoint, started, cause) \
+                         VALUES ($1, $2, $3) RETURNING id",
+                    )
+                    .bind(endpoint)
+                    .bind(micros(started))
+                    .bind(cause)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    row.try_get(0).map_err(db)
+                }
+
+                async fn close_incident(
+                    &self,
+                    id: i64,
+                    ended: OffsetDateTime,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "UPDATE monitor_incidents SET ended = $1 WHERE id = $2 AND ended IS NULL",
+                    )
+                    .bind(micros(ended))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn incidents(
+                    &self,
+                    endpoint: &str,
+                ) -> Result<Vec<IncidentRecord>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT id, endpoint, started, ended, cause FROM monitor_incidents \
+                         WHERE endpoint = $1 ORDER BY id",
+                    )
+                    .bind(endpoint)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    rows.iter()
+                        .map(|row| {
+                            Ok(IncidentRecord {
+                                id: row.try_get(0).map_err(db)?,
+                                endpoint: row.try_get(1).map_err(db)?,
+                                started: from_micros(row.try_get(2).map_err(db)?)?,
+                                ended: row
+                                    .try_get::<Option<i64>, _>(3)
+                                    .map_err(db)?
+                                    .map(from_micros)
+                                    .transpose()?,
+                                cause: row.try_get(4).map_err(db)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn save_snapshot(&self, snapshot: &SnapshotRecord) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO monitor_snapshots (endpoint, at, checkpoint, log_key, body) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&snapshot.endpoint)
+                    .bind(micros(snapshot.at))
+                    .bind(&snapshot.checkpoint)
+                    .bind(&snapshot.log_key)
+                    .bind(&snapshot.body)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn last_snapshot(
+                    &self,
+                    endpoint: &str,
+                ) -> Result<Option<SnapshotRecord>, StoreError> {
+                    let row = sqlx::query(
+                        "SELECT endpoint, at, checkpoint, log_key, body FROM monitor_snapshots \
+                         WHERE endpoint = $1 ORDER BY id DESC LIMIT 1",
+                    )
+                    .bind(endpoint)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    row.map(|row| {
+                        Ok(SnapshotRecord {
+                            endpoint: row.try_get(0).map_err(db)?,
+                            at: from_micros(row.try_get(1).map_err(db)?)?,
+                            checkpoint: row.try_get(2).map_err(db)?,
+                            log_key: row.try_get(3).map_err(db)?,
+                            body: row.try_get(4).map_err(db)?,
+                        })
+                    })
+                    .transpose()
+                }
+
+                async fn add_evidence(&self, record: &EvidenceRecord) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO monitor_evidence (endpoint, probe_id, at, reason, path, \
+                         manifest_sha256) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&record.endpoint)
+                    .bind(&record.probe_id)
+                    .bind(micros(record.at))
+                    .bind(&record.reason)
+                    .bind(&record.path)
+                    .bind(&record.manifest_sha256)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn evidence(&self, endpoint: &str) -> Result<Vec<EvidenceRecord>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT endpoint, probe_id, at, reason, path, manifest_sha256 \
+                         FROM monitor_evidence WHERE endpoint = $1 ORDER BY id",
+                    )
+                    .bind(endpoint)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    rows.iter()
+                        .map(|row| {
+                            Ok(EvidenceRecord {
+                                endpoint: row.try_get(0).map_err(db)?,
+                                probe_id: row.try_get(1).map_err(db)?,
+                                at: from_micros(row.try_get(2).map_err(db)?)?,
+                                reason: row.try_get(3).map_err(db)?,
+                                path: row.try_get(4).map_err(db)?,
+                                manifest_sha256: row.try_get(5).map_err(db)?,
+                            })
+                        })
+                        .collect()
+                }
+            }
+        }
+    };
+}

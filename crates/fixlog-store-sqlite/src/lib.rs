@@ -70,6 +70,7 @@ async fn begin_append(
 }
 
 fixlog_store_sql::sql_store!(SqliteStore, sqlx::Sqlite, SqliteRow, begin_append);
+fixlog_store_sql::sql_monitor_store!(SqliteStore, SqliteRow);
 
 #[cfg(test)]
 mod tests {
@@ -83,6 +84,19 @@ mod tests {
             let url = url.clone();
             async move {
                 // A fresh file per test case.
+                let name = format!("{}-{}", url, fixlog_store::testing::unique_suffix());
+                SqliteStore::connect(&name).await.unwrap()
+            }
+        })
+        .await;
+    }
+    #[tokio::test]
+    async fn monitor_conformance_suite_on_sqlite() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", directory.path().join("m.db").display());
+        fixlog_store::monitor_testing::run_monitor_suite(|| {
+            let url = url.clone();
+            async move {
                 let name = format!("{}-{}", url, fixlog_store::testing::unique_suffix());
                 SqliteStore::connect(&name).await.unwrap()
             }

@@ -19,6 +19,10 @@ use time::OffsetDateTime;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub mod monitor;
+#[cfg(feature = "testing")]
+pub mod monitor_testing;
+
 /// Errors a backend reports.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
