@@ -154,7 +154,7 @@ pub struct PublishResponse {
 }
 
 /// A product with the entry that last set its record.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProductView {
     /// The product record.
     #[serde(flatten)]
@@ -163,6 +163,48 @@ pub struct ProductView {
     pub seq: u64,
     /// Number of live firmware releases.
     pub releases: u64,
+}
+
+/// The schema of [`ProductView`] is one flat object: the members of [`ProductDoc`] followed by
+/// `seq` and `releases`. The derived schema of a `#[serde(flatten)]` field is an `allOf` of the
+/// closed `ProductDoc` (`additionalProperties: false`) and an object with the two extra members,
+/// which no document satisfies, since the closed branch rejects `seq` and `releases`.
+impl<'schema> ToSchema<'schema> for ProductView {
+    fn schema() -> (
+        &'schema str,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    ) {
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType};
+        use utoipa::openapi::{RefOr, schema::AdditionalProperties};
+        let (_, product) = ProductDoc::schema();
+        let RefOr::T(Schema::Object(mut object)) = product else {
+            unreachable!("the derived schema of the ProductDoc struct is an object")
+        };
+        let count = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Integer)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Int64,
+                )))
+                .minimum(Some(0.0))
+                .description(Some(description))
+                .build()
+        };
+        object.properties.insert(
+            "seq".to_owned(),
+            count("Sequence number of the entry that set this record.").into(),
+        );
+        object.properties.insert(
+            "releases".to_owned(),
+            count("Number of live firmware releases.").into(),
+        );
+        object
+            .required
+            .extend(["seq".to_owned(), "releases".to_owned()]);
+        object.description = Some("A product with the entry that last set its record.".to_owned());
+        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        ("ProductView", RefOr::T(Schema::Object(object)))
+    }
 }
 
 /// `GET /api/v1/products`.

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.0.3 document of `/api/v1`, generated from the handlers' annotations
 //! (utoipa 4.2, the last line that emits OpenAPI 3.0).
 
+use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{PathItemType, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{api, tlog};
@@ -32,7 +34,7 @@ use crate::routes::{api, tlog};
         fixlog_api::AdvisoryList, fixlog_api::AdvisorySummary, fixlog_api::DigestMatch,
         fixlog_api::DigestMatches, fixlog_api::EntryPage, fixlog_api::FieldError, fixlog_api::Problem,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ResponseLinks, &ClosedLifecycle),
     tags(
         (name = "read", description = "Public read routes"),
         (name = "write", description = "Bearer-token write routes; every write appends an entry, none edits one"),
@@ -55,6 +57,149 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// OpenAPI links (3.0.3 §4.7.20): which value of an answer names what another operation reads,
+/// so clients and stateful testers (schemathesis) can follow a write to the resource it made.
+/// utoipa 4 has no field for them on `Response`; its flattened `extensions` map serializes the
+/// `links` member in place.
+struct ResponseLinks;
+
+/// One link object: `operation_id` called with each parameter taken from a runtime expression.
+fn link(operation_id: &str, description: &str, parameters: &[(&str, &str)]) -> Value {
+    let parameters: serde_json::Map<String, Value> = parameters
+        .iter()
+        .map(|(name, expression)| ((*name).to_owned(), Value::from(*expression)))
+        .collect();
+    json!({"operationId": operation_id, "parameters": parameters, "description": description})
+}
+
+/// The links of each (path, method, statuses) answer.
+fn response_links() -> Vec<(&'static str, PathItemType, &'static [&'static str], Value)> {
+    let entry = || {
+        link(
+            "get_entry",
+            "The appended entry",
+            &[("seq", "$response.body#/seq")],
+        )
+    };
+    let proof = || {
+        link(
+            "entry_proof",
+            "Inclusion proof of the appended entry",
+            &[("seq", "$response.body#/seq")],
+        )
+    };
+    vec![
+        (
+            "/api/v1/products",
+            PathItemType::Post,
+            &["200", "201"],
+            json!({
+                "GetProduct": link("get_product", "The product as registered", &[("product", "$request.body#/id")]),
+                "GetFirmware": link("get_firmware", "The product's releases", &[("product", "$request.body#/id")]),
+                "GetEntry": entry(),
+                "GetEntryProof": proof(),
+            }),
+        ),
+        (
+            "/api/v1/releases",
+            PathItemType::Post,
+            &["200", "201"],
+            json!({
+                "GetFirmware": link("get_firmware", "The product's releases, this one among them", &[("product", "$request.body#/product")]),
+                "GetVersionStatus": link("get_version_status", "Status of the released version", &[("product", "$request.body#/product"), ("version", "$request.body#/version")]),
+                "GetByDigest": link("get_by_digest", "The release found by its first image's SHA-256", &[("digest", "$request.body#/images/0/sha256")]),
+                "GetEntry": entry(),
+                "GetEntryProof": proof(),
+            }),
+        ),
+        (
+            "/api/v1/advisories",
+            PathItemType::Post,
+            &["200", "201"],
+            json!({
+                "GetAdvisory": link("get_advisory", "The advisory with this revision current", &[("id", "$request.body#/id")]),
+                "WithdrawAdvisory": link("withdraw_advisory", "Withdraw the advisory", &[("id", "$request.body#/id")]),
+                "GetEntry": entry(),
+                "GetEntryProof": proof(),
+            }),
+        ),
+        (
+            "/api/v1/advisories/{id}/withdraw",
+            PathItemType::Post,
+            &["201"],
+            json!({
+                "GetAdvisory": link("get_advisory", "The withdrawn advisory", &[("id", "$request.path.id")]),
+                "GetEntry": entry(),
+            }),
+        ),
+        (
+            "/api/v1/products",
+            PathItemType::Get,
+            &["200"],
+            json!({
+                "GetProduct": link("get_product", "The first product", &[("product", "$response.body#/products/0/id")]),
+            }),
+        ),
+        (
+            "/api/v1/advisories",
+            PathItemType::Get,
+            &["200"],
+            json!({
+                "GetAdvisory": link("get_advisory", "The first advisory", &[("id", "$response.body#/advisories/0/id")]),
+            }),
+        ),
+        (
+            "/api/v1/entries",
+            PathItemType::Get,
+            &["200"],
+            json!({
+                "GetEntry": link("get_entry", "The first entry of the page", &[("seq", "$response.body#/entries/0/seq")]),
+            }),
+        ),
+    ]
+}
+
+impl Modify for ResponseLinks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, method, statuses, links) in response_links() {
+            let operation = openapi
+                .paths
+                .paths
+                .get_mut(path)
+                .and_then(|item| item.operations.get_mut(&method))
+                .unwrap_or_else(|| panic!("links name a documented operation: {path}"));
+            for status in statuses {
+                let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status)
+                else {
+                    panic!("links name a documented response: {path} {status}");
+                };
+                response
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .insert("links".to_owned(), links.clone());
+            }
+        }
+    }
+}
+
+/// LifecycleDoc deserializes through a private shorthand type, so its derived schema cannot
+/// say that unknown members are refused; this modifier closes it.
+struct ClosedLifecycle;
+
+impl Modify for ClosedLifecycle {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(lifecycle))) = openapi
+            .components
+            .as_mut()
+            .and_then(|components| components.schemas.get_mut("LifecycleDoc"))
+        {
+            lifecycle.additional_properties = Some(Box::new(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ));
+        }
     }
 }
 

@@ -267,12 +267,15 @@ pub struct EntriesQuery {
     pub after: Option<u64>,
     /// Page size, 1 to 1000 (default 100).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Only entries concerning this product.
     #[serde(default)]
+    #[param(pattern = r"^[a-z0-9][a-z0-9._-]{0,63}$")]
     pub product: Option<String>,
     /// Only entries naming this CVE.
     #[serde(default)]
+    #[param(pattern = r"^CVE-(1999|[2-9][0-9]{3})-([0-9]{4}|[1-9][0-9]{4,18})$")]
     pub cve: Option<String>,
 }
 
@@ -299,6 +302,15 @@ pub async fn list_entries(
             "limit must be between 1 and 1000",
         ));
     }
+    // Sequence numbers are signed 64-bit integers (`format: int64`) in the store and the
+    // document: a larger `after` is out of range, not a bound to wrap around to the log's start.
+    let after = query.after.unwrap_or(0);
+    if after > i64::MAX as u64 {
+        return Err(ApiError::invalid(
+            "/after",
+            format!("after must be at most {}", i64::MAX),
+        ));
+    }
     if let Some(cve) = &query.cve {
         cve.parse::<fixlog_model::CveId>()
             .map_err(|e| ApiError::invalid("/cve", e))?;
@@ -311,7 +323,7 @@ pub async fn list_entries(
     let store = state.store();
     let stored = store
         .entries(&EntryQuery {
-            after: query.after.unwrap_or(0),
+            after,
             limit: limit + 1,
             product: query.product.clone(),
             cve: query.cve.clone(),
