@@ -107,4 +107,7 @@ cargo deny --offline --log-level error --manifest-path "$ROOT/fuzz/Cargo.toml" c
 step "fuzz smoke: build every fuzz target, run each a few seconds (long runs: scripts/fuzz.sh --seconds N)"
 "$ROOT/scripts/fuzz.sh" --ci
 
+step "API fuzzing: schemathesis, every operation and phase, >= 1000 cases, 0 failures (SQLite and PostgreSQL)"
+"$ROOT/scripts/api-fuzz.sh"
+
 step "all tests passed"
