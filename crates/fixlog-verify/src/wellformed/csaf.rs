@@ -323,13 +323,13 @@ mod tests {
             id(check_signature(
                 &document,
                 Some(&signature),
-                &[key.clone()],
+                std::slice::from_ref(&key),
                 "u"
             )),
             "none"
         );
         assert_eq!(
-            id(check_signature(&document, None, &[key.clone()], "u")),
+            id(check_signature(&document, None, std::slice::from_ref(&key), "u")),
             "authentic.csaf.signature-missing"
         );
         let mut tampered = document.clone();
@@ -338,7 +338,7 @@ mod tests {
             id(check_signature(
                 &tampered,
                 Some(&signature),
-                &[key.clone()],
+                std::slice::from_ref(&key),
                 "u"
             )),
             "authentic.csaf.signature-invalid"
