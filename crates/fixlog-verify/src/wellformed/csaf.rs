@@ -329,7 +329,12 @@ mod tests {
             "none"
         );
         assert_eq!(
-            id(check_signature(&document, None, std::slice::from_ref(&key), "u")),
+            id(check_signature(
+                &document,
+                None,
+                std::slice::from_ref(&key),
+                "u"
+            )),
             "authentic.csaf.signature-missing"
         );
         let mut tampered = document.clone();
