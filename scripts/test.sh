@@ -88,6 +88,9 @@ step "crash safety: kill -9 during 1000 concurrent publishes, 3 rounds per backe
 step "log page in headless Chromium (playwright-core + axe-core; screenshots in artifacts/screenshots)"
 "$ROOT/scripts/browser-test.sh"
 
+step "monitor report and status page in headless Chromium (a real run with an injected outage; screenshots in artifacts/screenshots)"
+"$ROOT/scripts/monitor-browser-test.sh"
+
 step "YANG modules: pyang --lint and yanglint, 0 errors and 0 warnings"
 YANG_DIR="$ROOT/crates/fixlog-server/yang"
 LINT=$("$VENV/bin/pyang" --lint -p "$YANG_DIR" "$YANG_DIR/fwsec-log@2026-11-29.yang" 2>&1; yanglint -p "$YANG_DIR" "$YANG_DIR"/*.yang 2>&1)
