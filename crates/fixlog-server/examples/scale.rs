@@ -169,7 +169,7 @@ impl Plan {
             .into_iter()
             .filter(|&k| self.products[k].releases < RELEASE_CAP)
             .collect();
-        if i % PER_PRODUCT == 0 || window.is_empty() {
+        if i.is_multiple_of(PER_PRODUCT) || window.is_empty() {
             return self.new_product(i);
         }
         let batch = batch_of(i);
