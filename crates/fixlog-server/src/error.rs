@@ -64,6 +64,18 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// Too many failed authentications from this client's address.
+    #[error("too many failed authentications from this address, retry after {retry_after} s")]
+    LockedOut {
+        /// Seconds until the lockout ends.
+        retry_after: u64,
+    },
+    /// The client did not send the request body in time.
+    #[error("request body not received within {seconds} s")]
+    RequestTimeout {
+        /// The body timeout in seconds.
+        seconds: u64,
+    },
     /// A failure on our side (database, signing); the cause is logged, not sent.
     #[error("internal error")]
     Internal {
@@ -141,6 +153,16 @@ impl ApiError {
                 "rate-limited",
                 "Too many requests",
             ),
+            ApiError::LockedOut { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked-out",
+                "Too many failed authentications",
+            ),
+            ApiError::RequestTimeout { .. } => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                "Request timeout",
+            ),
             ApiError::Internal { .. } => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -184,7 +206,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let ApiError::RateLimited { retry_after } = self {
+        if let ApiError::RateLimited { retry_after } | ApiError::LockedOut { retry_after } = self {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));

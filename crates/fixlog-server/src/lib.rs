@@ -9,7 +9,6 @@
 //! derives current state from entries; [`routes`] maps HTTP to both; [`error`] is the one HTTP
 //! error edge (RFC 9457 problem+json).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -24,6 +23,8 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod keys;
+pub mod limits;
+pub mod listen;
 pub mod log;
 pub mod openapi;
 pub mod read;
@@ -67,6 +68,8 @@ pub struct AppState {
     /// The OpenPGP key that signs CSAF documents (`.asc`, role `csaf_trusted_provider`);
     /// none unless configured.
     pub openpgp: Option<Arc<fixlog_csaf::openpgp::SigningKey>>,
+    /// Per-address abuse limits and connection counts (`limits.rs`).
+    pub guard: Arc<limits::Guard>,
 }
 
 impl AppState {
@@ -80,12 +83,19 @@ impl AppState {
             page: routes::page::PageSettings::default(),
             restconf: Arc::new(restconf::Restconf::default()),
             openpgp: None,
+            guard: Arc::new(limits::Guard::default()),
         }
     }
 
     /// Accepts cosignatures from these witness keys (`fixlog serve --witness`).
     pub fn with_witnesses(mut self, witnesses: witness::Witnesses) -> Self {
         self.witnesses = Arc::new(witnesses);
+        self
+    }
+
+    /// Enforces these per-address limits (`fixlog serve --max-conns-per-ip` and friends).
+    pub fn with_limits(mut self, limits: limits::ClientLimits) -> Self {
+        self.guard = Arc::new(limits::Guard::new(limits));
         self
     }
 
@@ -115,6 +125,10 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::page::router())
         .merge(routes::restconf::router())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::enforce,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -136,16 +150,12 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` completes.
+/// Serves `app(state)` on `listener` until `shutdown` completes, with the connection limits
+/// and timeouts of `state.guard` (see [`listen::serve`], which also serves TLS).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    listen::serve(listener, state, None, shutdown).await
 }

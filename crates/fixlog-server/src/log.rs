@@ -36,6 +36,7 @@ struct Inner {
     signer: Signer,
     signing: Mutex<()>,
     events: broadcast::Sender<u64>,
+    catalog: crate::read::CatalogCache,
 }
 
 /// What an acknowledged append returns.
@@ -59,6 +60,7 @@ impl Log {
             signer,
             signing: Mutex::new(()),
             events,
+            catalog: crate::read::CatalogCache::default(),
         });
         let (queue, requests) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(sequencer(Arc::clone(&inner), requests));
@@ -68,6 +70,11 @@ impl Log {
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
+    }
+
+    /// The current product catalog, caught up with the store (see [`crate::read::CatalogCache`]).
+    pub async fn catalog(&self) -> Result<Arc<crate::read::Catalog>, ApiError> {
+        self.inner.catalog.current(self.inner.store.as_ref()).await
     }
 
     /// The log origin (the signing key's name).

@@ -14,9 +14,10 @@ use fixlog_formats::{EntryDoc, EntryKind};
 use fixlog_model::{
     Advisory, AdvisoryId, CveId, Product, ProductId, Status, Version, VersionScheme, version_status,
 };
-use fixlog_store::{Store, StoredEntry};
+use fixlog_store::{EntryQuery, Store, StoredEntry};
 
 use crate::error::ApiError;
+use crate::log::Log;
 
 /// Parses a stored entry's bytes.
 pub fn entry_doc(entry: &StoredEntry) -> Result<EntryDoc, ApiError> {
@@ -32,6 +33,7 @@ fn corrupt(seq: u64, error: impl std::fmt::Display) -> ApiError {
 }
 
 /// The current product records, with the entry that set each.
+#[derive(Clone, Default)]
 pub struct Catalog {
     products: BTreeMap<ProductId, (u64, Product)>,
 }
@@ -49,6 +51,18 @@ impl Catalog {
             products.insert(product.id.clone(), (stored.seq, product));
         }
         Ok(Self { products })
+    }
+
+    /// Applies a product entry (entries must come in sequence order: the latest record wins).
+    fn apply(&mut self, stored: &StoredEntry) -> Result<(), ApiError> {
+        let doc = entry_doc(stored)?;
+        let record = doc
+            .product_record
+            .ok_or_else(|| corrupt(stored.seq, "no product record"))?;
+        let product = product_from_doc(&record).map_err(|e| corrupt(stored.seq, e))?;
+        self.products
+            .insert(product.id.clone(), (stored.seq, product));
+        Ok(())
     }
 
     /// A product by id.
@@ -135,6 +149,48 @@ impl Catalog {
     }
 }
 
+/// The catalog kept current incrementally, in memory (O(products)): before each use it reads
+/// the product entries after the last one it applied (index `entries_by_kind`, O(log n) when
+/// there are none), so the catalog is always the one the entries define, and a replica on a
+/// shared PostgreSQL sees the records the others appended.
+#[derive(Default)]
+pub struct CatalogCache {
+    state: tokio::sync::Mutex<(u64, std::sync::Arc<Catalog>)>,
+}
+
+impl CatalogCache {
+    /// Product entries read per query while catching up.
+    const PAGE: u32 = 1000;
+
+    /// The catalog as of the store's latest committed product entry.
+    pub async fn current(&self, store: &dyn Store) -> Result<std::sync::Arc<Catalog>, ApiError> {
+        let mut state = self.state.lock().await;
+        loop {
+            let page = store
+                .entries(&EntryQuery {
+                    after: state.0,
+                    limit: Self::PAGE,
+                    product: None,
+                    cve: None,
+                    kind: Some("product".to_owned()),
+                })
+                .await?;
+            let Some(last) = page.last().map(|stored| stored.seq) else {
+                break;
+            };
+            let catalog = std::sync::Arc::make_mut(&mut state.1);
+            for stored in &page {
+                catalog.apply(stored)?;
+            }
+            state.0 = last;
+            if page.len() < Self::PAGE as usize {
+                break;
+            }
+        }
+        Ok(std::sync::Arc::clone(&state.1))
+    }
+}
+
 /// Parses a product id from a path segment (404 when it cannot name a product).
 pub fn product_from_path<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c Product, ApiError> {
     let not_found = || ApiError::NotFound {
@@ -146,8 +202,9 @@ pub fn product_from_path<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c Produ
 }
 
 /// `GET /api/v1/products`.
-pub async fn product_list(store: &dyn Store) -> Result<ProductList, ApiError> {
-    let catalog = Catalog::load(store).await?;
+pub async fn product_list(log: &Log) -> Result<ProductList, ApiError> {
+    let store = log.store().as_ref();
+    let catalog = log.catalog().await?;
     let mut products = Vec::new();
     for (seq, product) in catalog.products() {
         let releases = store.releases(product.id.as_str()).await?.len() as u64;
@@ -161,8 +218,9 @@ pub async fn product_list(store: &dyn Store) -> Result<ProductList, ApiError> {
 }
 
 /// `GET /api/v1/products/{product}`.
-pub async fn product_view(store: &dyn Store, id: &str) -> Result<ProductView, ApiError> {
-    let catalog = Catalog::load(store).await?;
+pub async fn product_view(log: &Log, id: &str) -> Result<ProductView, ApiError> {
+    let store = log.store().as_ref();
+    let catalog = log.catalog().await?;
     let product = product_from_path(&catalog, id)?;
     let (seq, _) = catalog.product_entry(&product.id).expect("found above");
     let releases = store.releases(product.id.as_str()).await?.len() as u64;
@@ -187,8 +245,9 @@ pub fn release_view(doc: &EntryDoc) -> ReleaseView {
 }
 
 /// `GET /api/v1/products/{product}/firmware`.
-pub async fn firmware_list(store: &dyn Store, id: &str) -> Result<FirmwareList, ApiError> {
-    let catalog = Catalog::load(store).await?;
+pub async fn firmware_list(log: &Log, id: &str) -> Result<FirmwareList, ApiError> {
+    let store = log.store().as_ref();
+    let catalog = log.catalog().await?;
     let product = product_from_path(&catalog, id)?;
     let releases = catalog.releases(store, product).await?;
     Ok(FirmwareList {
@@ -199,23 +258,27 @@ pub async fn firmware_list(store: &dyn Store, id: &str) -> Result<FirmwareList, 
 
 /// `GET /api/v1/products/{product}/versions/{version}`.
 pub async fn version_status_view(
-    store: &dyn Store,
+    log: &Log,
     id: &str,
     version: &str,
 ) -> Result<VersionStatusView, ApiError> {
-    let catalog = Catalog::load(store).await?;
+    let store = log.store().as_ref();
+    let catalog = log.catalog().await?;
     let product = product_from_path(&catalog, id)?;
     let version = product
         .version_scheme
         .parse(version)
         .map_err(|error| ApiError::invalid("/version", error))?;
     let advisories = catalog.current_advisories(store, Some(&product.id)).await?;
-    let releases = catalog.releases(store, product).await?;
+    let released = store
+        .live_release(product.id.as_str(), &crate::write::version_key(&version))
+        .await?
+        .is_some();
     Ok(compute_version_status(
         product,
         &version,
         &advisories,
-        releases.iter().any(|(v, _)| *v == version),
+        released,
     ))
 }
 
@@ -346,7 +409,8 @@ pub async fn advisory_view(store: &dyn Store, id: &str) -> Result<AdvisoryView, 
 }
 
 /// `GET /api/v1/firmware/by-digest/{hex}`.
-pub async fn by_digest(store: &dyn Store, digest: &str) -> Result<DigestMatches, ApiError> {
+pub async fn by_digest(log: &Log, digest: &str) -> Result<DigestMatches, ApiError> {
+    let store = log.store().as_ref();
     let valid = matches!(digest.len(), 64 | 128)
         && digest
             .bytes()
@@ -361,11 +425,18 @@ pub async fn by_digest(store: &dyn Store, digest: &str) -> Result<DigestMatches,
     for stored in store.entries_by_digest(digest).await? {
         let doc = entry_doc(&stored)?;
         let product = doc.product.clone().unwrap_or_default();
+        let scheme = match product.parse::<ProductId>() {
+            Ok(id) => log.catalog().await?.scheme(&id),
+            Err(_) => None,
+        };
+        let version = scheme
+            .zip(doc.fixed_version.as_deref())
+            .and_then(|(scheme, text)| scheme.parse(text).ok())
+            .ok_or_else(|| corrupt(doc.seq, "release version does not parse"))?;
         let live = store
-            .releases(&product)
+            .live_release(&product, &crate::write::version_key(&version))
             .await?
-            .iter()
-            .any(|e| e.seq == doc.seq);
+            .is_some_and(|e| e.seq == doc.seq);
         for image in doc.images.iter().filter(|i| {
             i.sha256 == digest
                 || i.sha3_256.as_deref() == Some(digest)

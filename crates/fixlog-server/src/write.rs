@@ -113,7 +113,7 @@ pub async fn publish_product(
 ) -> Result<Acknowledged, ApiError> {
     let product = product_from_doc(doc)?;
     let canonical = product_to_doc(&product);
-    let catalog = Catalog::load(log.store().as_ref()).await?;
+    let catalog = log.catalog().await?;
     if let Some((seq, existing)) = catalog.product_entry(&product.id) {
         if existing.version_scheme != product.version_scheme {
             return Err(ApiError::Conflict {
@@ -157,7 +157,7 @@ pub async fn publish_release(
     now: OffsetDateTime,
 ) -> Result<Acknowledged, ApiError> {
     let product_id = parse_field::<ProductId>("/product", &body.product)?;
-    let catalog = Catalog::load(log.store().as_ref()).await?;
+    let catalog = log.catalog().await?;
     let product = catalog
         .product(&product_id)
         .ok_or_else(|| ApiError::NotFound {
@@ -412,7 +412,7 @@ pub async fn publish_advisory(
         cves.push(parsed);
     }
     let cve_ids: Vec<CveId> = cves.iter().map(|c| c.id.clone()).collect();
-    let catalog = Catalog::load(log.store().as_ref()).await?;
+    let catalog = log.catalog().await?;
     let mut statements = Vec::new();
     for (i, statement) in body.products.iter().enumerate() {
         let parsed = parse_statement(&catalog, statement, &cve_ids).map_err(|e| {

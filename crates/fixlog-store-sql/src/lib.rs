@@ -330,6 +330,21 @@ macro_rules! sql_store {
                 .await
             }
 
+            async fn live_release(
+                &self,
+                product: &str,
+                version_key: &str,
+            ) -> Result<Option<StoredEntry>, StoreError> {
+                let mut found = self
+                    .entries_where(
+                        "e.kind = 'release' AND e.product = $1 AND e.version_key = $2 AND NOT EXISTS \
+                         (SELECT 1 FROM entries s WHERE s.supersedes = e.seq) ORDER BY e.seq DESC LIMIT 1",
+                        vec![product.to_owned(), version_key.to_owned()],
+                    )
+                    .await?;
+                Ok(found.pop())
+            }
+
             async fn advisory_entries(&self, id: &str) -> Result<Vec<StoredEntry>, StoreError> {
                 self.entries_where("e.advisory = $1 ORDER BY e.seq", vec![id.to_owned()])
                     .await

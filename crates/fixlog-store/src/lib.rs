@@ -260,6 +260,13 @@ pub trait Store: Send + Sync + 'static {
     async fn product(&self, id: &str) -> Result<Option<StoredEntry>, StoreError>;
     /// Live (not superseded) release entries of a product, in sequence order.
     async fn releases(&self, product: &str) -> Result<Vec<StoredEntry>, StoreError>;
+    /// The live (not superseded) release entry of one product version (by normalized version
+    /// key), if any; an index look-up, O(log n).
+    async fn live_release(
+        &self,
+        product: &str,
+        version_key: &str,
+    ) -> Result<Option<StoredEntry>, StoreError>;
     /// Every entry of an advisory (its revisions and withdrawal), in sequence order.
     async fn advisory_entries(&self, id: &str) -> Result<Vec<StoredEntry>, StoreError>;
     /// The latest entry of every advisory whose revisions ever named `product`

@@ -186,7 +186,19 @@ async fn release_precondition_and_supersedes<S: Store>(store: &S) {
         1,
         "the refused append stored nothing"
     );
+    assert_eq!(
+        store.live_release("plc-a", "2.9.4").await.unwrap(),
+        Some(first.clone()),
+        "the live release of a version is found by its key"
+    );
     let second = appended(store, release("re-published", Some(first.seq))).await;
+    assert_eq!(
+        store.live_release("plc-a", "2.9.4").await.unwrap(),
+        Some(second.clone()),
+        "a superseded release is not the live one"
+    );
+    assert_eq!(store.live_release("plc-a", "2.9.5").await.unwrap(), None);
+    assert_eq!(store.live_release("plc-b", "2.9.4").await.unwrap(), None);
     let live = store.releases("plc-a").await.unwrap();
     assert_eq!(
         live,

@@ -108,6 +108,15 @@ pub struct ServeArgs {
     /// one); repeatable.
     #[arg(long = "witness")]
     pub witnesses: Vec<String>,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, env = "FIXLOG_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "FIXLOG_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Per-address abuse limits.
+    #[command(flatten)]
+    pub limits: crate::serve::LimitArgs,
 }
 
 /// `fixlog keygen`.

@@ -1,6 +1,11 @@
 //! `fixlog serve`, `fixlog keygen`, `fixlog token create`.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use fixlog_server::limits::{ClientLimits, Rate};
 
 use fixlog_server::auth::{Role, create_token};
 use fixlog_server::storage::open_store;
@@ -9,6 +14,70 @@ use time::OffsetDateTime;
 
 use crate::Failure;
 use crate::cli::{KeygenArgs, ServeArgs, TokenCreateArgs};
+
+/// Per-address abuse limits of `fixlog serve`. The address is the TCP peer: behind a reverse
+/// proxy the limits apply per proxy.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Open connections for all clients together.
+    #[arg(long, env = "FIXLOG_MAX_CONNS", default_value_t = 16_384)]
+    pub max_conns: usize,
+    /// Open connections one client address may hold (SSE readers included).
+    #[arg(long, env = "FIXLOG_MAX_CONNS_PER_IP", default_value_t = 256)]
+    pub max_conns_per_ip: usize,
+    /// Seconds a client has to send a complete request head (and finish the TLS handshake).
+    #[arg(long, env = "FIXLOG_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request body.
+    #[arg(long, env = "FIXLOG_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Token bucket BURST/PER_SECOND per address for POST/PUT/DELETE without a bearer token
+    /// (0 = unlimited).
+    #[arg(long, env = "FIXLOG_ANONYMOUS_WRITE_RATE", default_value = "120/10")]
+    pub anonymous_write_rate: Rate,
+    /// Token bucket BURST/PER_SECOND per address for POST/PUT/DELETE with a bearer token
+    /// (0 = unlimited).
+    #[arg(long, env = "FIXLOG_WRITE_RATE", default_value = "5000/1000")]
+    pub write_rate: Rate,
+    /// Token bucket BURST/PER_SECOND per address for RESTCONF establish-subscription
+    /// (0 = unlimited).
+    #[arg(long, env = "FIXLOG_SUBSCRIBE_RATE", default_value = "64/2")]
+    pub subscribe_rate: Rate,
+    /// Failed authentications after which an address is locked out (0 = never).
+    #[arg(long, env = "FIXLOG_AUTH_FAILURES", default_value_t = 10)]
+    pub auth_failures: u32,
+    /// Seconds a lockout lasts.
+    #[arg(long, env = "FIXLOG_LOCKOUT", default_value_t = 300)]
+    pub lockout: u64,
+}
+
+impl LimitArgs {
+    fn client_limits(&self) -> Result<ClientLimits, Failure> {
+        let positive = |name: &str, value: u64| {
+            if value == 0 {
+                Err(Failure::operational(format!("--{name} must be at least 1")))
+            } else {
+                Ok(Duration::from_secs(value))
+            }
+        };
+        if self.max_conns == 0 || self.max_conns_per_ip == 0 {
+            return Err(Failure::operational(
+                "--max-conns and --max-conns-per-ip must be at least 1",
+            ));
+        }
+        Ok(ClientLimits {
+            max_connections: self.max_conns,
+            max_connections_per_ip: self.max_conns_per_ip,
+            header_timeout: positive("header-timeout", self.header_timeout)?,
+            body_timeout: positive("body-timeout", self.body_timeout)?,
+            anonymous_writes: self.anonymous_write_rate,
+            token_writes: self.write_rate,
+            subscriptions: self.subscribe_rate,
+            auth_failures: self.auth_failures,
+            lockout: positive("lockout", self.lockout)?,
+        })
+    }
+}
 
 /// Runs the publisher until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
@@ -19,6 +88,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         )
         .with_writer(std::io::stderr)
         .init();
+    let limits = args.limits.client_limits()?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(
+            fixlog_server::listen::tls_config(cert, key)
+                .map_err(|error| Failure::operational(error.to_string()))?,
+        )),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let store = open_store(&args.db)
         .await
         .map_err(|error| Failure::operational(format!("--db {}: {error}", redact(&args.db))))?;
@@ -43,9 +121,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let public_url = args
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
+        .unwrap_or_else(|| format!("{scheme}://{address}"));
     let witnesses = crate::witness::witnesses_argument(&args.witnesses)?;
-    let mut state = AppState::new(store, signer, &public_url).with_witnesses(witnesses);
+    let mut state = AppState::new(store, signer, &public_url)
+        .with_witnesses(witnesses)
+        .with_limits(limits);
     state.page.gap_days = args.gap_days;
     match (&args.openpgp_key, args.demo) {
         (Some(path), _) => {
@@ -73,9 +153,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     state.log.ensure_checkpoint(0).await.map_err(|error| {
         Failure::operational(format!("signing the first checkpoint: {error:?}"))
     })?;
-    println!("listening on http://{address}");
+    println!("listening on {scheme}://{address}");
     let _ = std::io::stdout().flush();
-    fixlog_server::serve(listener, state, shutdown_signal())
+    fixlog_server::listen::serve(listener, state, tls, shutdown_signal())
         .await
         .map_err(|error| Failure::operational(format!("server: {error}")))
 }

@@ -93,6 +93,9 @@ fn publish_response(state: &AppState, acknowledged: Acknowledged) -> Result<Resp
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "Body not received within the body timeout", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited, or this address is locked out after failed authentications; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn create_product(
     State(state): State<AppState>,
@@ -117,6 +120,9 @@ pub async fn create_product(
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "Body not received within the body timeout", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited, or this address is locked out after failed authentications; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn create_release(
     State(state): State<AppState>,
@@ -140,6 +146,9 @@ pub async fn create_release(
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "Body not received within the body timeout", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited, or this address is locked out after failed authentications; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn create_advisory(
     State(state): State<AppState>,
@@ -165,6 +174,9 @@ pub async fn create_advisory(
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "Body not received within the body timeout", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited, or this address is locked out after failed authentications; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn withdraw_advisory(
     State(state): State<AppState>,
@@ -181,7 +193,7 @@ pub async fn withdraw_advisory(
 #[utoipa::path(get, path = "/api/v1/products", tag = "read",
     responses((status = 200, description = "Products", body = ProductList)))]
 pub async fn list_products(State(state): State<AppState>) -> Result<Json<ProductList>, ApiError> {
-    Ok(Json(read::product_list(state.store().as_ref()).await?))
+    Ok(Json(read::product_list(&state.log).await?))
 }
 
 /// One product.
@@ -195,9 +207,7 @@ pub async fn get_product(
     State(state): State<AppState>,
     Path(product): Path<String>,
 ) -> Result<Json<ProductView>, ApiError> {
-    Ok(Json(
-        read::product_view(state.store().as_ref(), &product).await?,
-    ))
+    Ok(Json(read::product_view(&state.log, &product).await?))
 }
 
 /// Live firmware releases of a product with image digests, newest version first.
@@ -211,9 +221,7 @@ pub async fn get_firmware(
     State(state): State<AppState>,
     Path(product): Path<String>,
 ) -> Result<Json<FirmwareList>, ApiError> {
-    Ok(Json(
-        read::firmware_list(state.store().as_ref(), &product).await?,
-    ))
+    Ok(Json(read::firmware_list(&state.log, &product).await?))
 }
 
 /// CVE status of one version of a product (evaluated with the product's version ordering).
@@ -229,7 +237,7 @@ pub async fn get_version_status(
     Path((product, version)): Path<(String, String)>,
 ) -> Result<Json<VersionStatusView>, ApiError> {
     Ok(Json(
-        read::version_status_view(state.store().as_ref(), &product, &version).await?,
+        read::version_status_view(&state.log, &product, &version).await?,
     ))
 }
 
@@ -388,7 +396,5 @@ pub async fn get_by_digest(
     State(state): State<AppState>,
     Path(digest): Path<String>,
 ) -> Result<Json<DigestMatches>, ApiError> {
-    Ok(Json(
-        read::by_digest(state.store().as_ref(), &digest).await?,
-    ))
+    Ok(Json(read::by_digest(&state.log, &digest).await?))
 }

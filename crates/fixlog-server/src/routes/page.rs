@@ -58,6 +58,12 @@ const LATEST: u64 = 12;
 /// How many of the newest entries the Atom feed carries.
 pub const FEED_LIMIT: u64 = 1000;
 
+/// Most product lines the overview evaluates; a log with more shows the lines named by its
+/// newest [`OVERVIEW_SCAN`] entries.
+const OVERVIEW_LINES: usize = 50;
+/// Newest entries scanned for the lines a large log's overview shows.
+const OVERVIEW_SCAN: u64 = 500;
+
 /// The page routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -91,11 +97,34 @@ async fn entry_range(store: &dyn Store, from: u64, to: u64) -> Result<Vec<EntryD
 /// `GET /`.
 pub async fn overview_page(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store = state.store().as_ref();
-    let log_state = LogState::load(store).await?;
     let size = store.size().await?;
+    let catalog = state.log.catalog().await?;
+    let lines = catalog.products().count();
+    let (log_state, truncated) = if lines <= OVERVIEW_LINES {
+        (LogState::load(store).await?, false)
+    } else {
+        // A large log: the lines named by the newest entries, so the page costs the same at
+        // any log size (every line has its own page; the JSON API lists all of them).
+        let recent = entry_range(store, size.saturating_sub(OVERVIEW_SCAN) + 1, size).await?;
+        let mut ids: Vec<fixlog_model::ProductId> = Vec::new();
+        for entry in recent.iter().rev() {
+            let named = entry
+                .product
+                .iter()
+                .chain(entry.affected.iter().map(|statement| &statement.product));
+            for id in named.filter_map(|id| id.parse().ok()) {
+                if ids.len() < OVERVIEW_LINES && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        (LogState::load_lines(store, &catalog, &ids).await?, true)
+    };
     let mut latest = entry_range(store, size.saturating_sub(LATEST) + 1, size).await?;
     latest.reverse();
     let markup = overview::render(&overview::Overview {
+        lines,
+        truncated,
         state: &log_state,
         latest: &latest,
         size,
@@ -111,7 +140,11 @@ pub async fn product_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let log_state = LogState::load(state.store().as_ref()).await?;
+    let catalog = state.log.catalog().await?;
+    let Ok(product_id) = id.parse::<fixlog_model::ProductId>() else {
+        return Ok(not_found_page("No product with this id is in the log."));
+    };
+    let log_state = LogState::load_lines(state.store().as_ref(), &catalog, &[product_id]).await?;
     Ok(match log_state.product(&id) {
         Some(product) => html_response(StatusCode::OK, detail::product_page(&log_state, product)),
         None => not_found_page("No product with this id is in the log."),
@@ -190,7 +223,7 @@ pub async fn check_page(
         None
     } else {
         Some(
-            match read::version_status_view(store, product, version).await {
+            match read::version_status_view(&state.log, product, version).await {
                 Ok(view) => Ok(view),
                 Err(ApiError::NotFound { detail, .. }) => Err(format!("Not found: {detail}.")),
                 Err(ApiError::Invalid(field)) => Err(format!(

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use fixlog_api::{CveStatus, VersionStatusView};
 use fixlog_formats::EntryDoc;
-use fixlog_model::{Advisory, LifecycleState, Product, Version};
+use fixlog_model::{Advisory, LifecycleState, Product, ProductId, Version};
 use fixlog_store::Store;
 use time::{Date, OffsetDateTime};
 
@@ -139,38 +139,46 @@ pub struct LogState {
 
 impl LogState {
     /// Reads the catalog, releases and current advisories, and evaluates every live release.
+    ///
+    /// This reads every live release of every line: O(n). Large logs use [`Self::load_lines`]
+    /// for a bounded set of lines instead.
     pub async fn load(store: &dyn Store) -> Result<Self, ApiError> {
         let catalog = Catalog::load(store).await?;
         let mut products = Vec::new();
         for (seq, product) in catalog.products() {
-            let advisories = catalog.current_advisories(store, Some(&product.id)).await?;
-            let releases = catalog.releases(store, product).await?;
-            let mut last = None::<OffsetDateTime>;
-            let mut states = Vec::with_capacity(releases.len());
-            for (version, entry) in releases {
-                let status = read::compute_version_status(product, &version, &advisories, true);
-                last = last.max(published(&entry));
-                states.push(ReleaseState {
-                    version,
-                    entry,
-                    status,
-                });
-            }
-            for (entry, _) in &advisories {
-                last = last.max(published(entry));
-            }
-            products.push(ProductState {
-                seq,
-                product: product.clone(),
-                releases: states,
-                advisories,
-                last_security_entry: last.map(OffsetDateTime::date),
-            });
+            products.push(product_state(store, &catalog, seq, product).await?);
         }
         let advisories = catalog.current_advisories(store, None).await?;
         Ok(Self {
             products,
             advisories,
+        })
+    }
+
+    /// The state of the given lines only (in the given order), with the current advisories
+    /// naming them: O(entries of those lines), independent of the log's size.
+    pub async fn load_lines(
+        store: &dyn Store,
+        catalog: &Catalog,
+        ids: &[ProductId],
+    ) -> Result<Self, ApiError> {
+        let mut products = Vec::new();
+        let mut advisories: BTreeMap<String, (EntryDoc, Advisory)> = BTreeMap::new();
+        for id in ids {
+            let Some((seq, product)) = catalog.product_entry(id) else {
+                continue;
+            };
+            let state = product_state(store, catalog, seq, product).await?;
+            for (entry, advisory) in &state.advisories {
+                advisories
+                    .entry(advisory.id.to_string())
+                    .or_insert_with(|| (entry.clone(), advisory.clone()));
+            }
+            products.push(state);
+        }
+        Ok(Self {
+            products,
+            advisories: advisories.into_values().collect(),
         })
     }
 
@@ -188,6 +196,39 @@ impl LogState {
             .filter(|(entry, _)| entry.cves.iter().any(|named| named == cve))
             .collect()
     }
+}
+
+/// One line's live releases, each evaluated with [`read::compute_version_status`], and the
+/// current advisories naming it.
+async fn product_state(
+    store: &dyn Store,
+    catalog: &Catalog,
+    seq: u64,
+    product: &Product,
+) -> Result<ProductState, ApiError> {
+    let advisories = catalog.current_advisories(store, Some(&product.id)).await?;
+    let releases = catalog.releases(store, product).await?;
+    let mut last = None::<OffsetDateTime>;
+    let mut states = Vec::with_capacity(releases.len());
+    for (version, entry) in releases {
+        let status = read::compute_version_status(product, &version, &advisories, true);
+        last = last.max(published(&entry));
+        states.push(ReleaseState {
+            version,
+            entry,
+            status,
+        });
+    }
+    for (entry, _) in &advisories {
+        last = last.max(published(entry));
+    }
+    Ok(ProductState {
+        seq,
+        product: product.clone(),
+        releases: states,
+        advisories,
+        last_security_entry: last.map(OffsetDateTime::date),
+    })
 }
 
 /// An entry's publication time.

@@ -11,6 +11,10 @@ use super::layout::{FORMATS, lifecycle_badge, shell, time};
 
 /// What the overview shows besides the derived state.
 pub struct Overview<'a> {
+    /// Product lines in the log.
+    pub lines: usize,
+    /// Whether `state` holds only the recently active lines (a large log).
+    pub truncated: bool,
     /// The derived state.
     pub state: &'a LogState,
     /// The newest entries, newest first.
@@ -64,13 +68,17 @@ pub fn render(overview: &Overview<'_>) -> Markup {
             h1 #title { "Firmware security update log" }
             p.lead {
                 "Security fixes, affected versions and image digests of "
-                strong { (state.products.len()) " product lines" }
+                strong { (overview.lines) " product lines" }
                 ", published as an append-only, verifiable log."
             }
             dl.facts-inline {
                 div { dt { "Log origin" } dd { code { (overview.origin) } } }
                 div { dt { "Entries" } dd { (overview.size) } }
-                div { dt { "Advisories" } dd { (state.advisories.len()) } }
+                @if overview.truncated {
+                    div { dt { "Advisories" } dd { a href="/api/v1/advisories" { "list" } } }
+                } @else {
+                    div { dt { "Advisories" } dd { (state.advisories.len()) } }
+                }
                 @if let Some(newest) = overview.latest.first() {
                     div { dt { "Latest entry" } dd { (time(&newest.published)) } }
                 }
@@ -82,6 +90,13 @@ pub fn render(overview: &Overview<'_>) -> Markup {
         }
         section aria-labelledby="products-heading" {
             h2 #products-heading { "Products by device class" }
+            @if overview.truncated {
+                p.hint {
+                    "The " (state.products.len()) " of " (overview.lines)
+                    " lines named by the newest entries; every line has its own page, and "
+                    a href="/api/v1/products" { "the product list" } " names all of them."
+                }
+            }
             (product_table(state))
         }
         section aria-labelledby="open-heading" {
