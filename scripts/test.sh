@@ -19,7 +19,7 @@ install() {
     # Debian packages the tests use.
     # cmake, pkg-config and libpcre2-dev build libyang from source for fixlog-verify (the
     # `yang3` crate, feature `bundled`).
-    local wanted=(openssl coreutils curl chromium fonts-dejavu-core libyang2-tools cmake pkg-config libpcre2-dev gnupg)
+    local wanted=(openssl coreutils curl chromium fonts-dejavu-core libyang2-tools cmake pkg-config libpcre2-dev gnupg nginx-light)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -107,6 +107,12 @@ cargo deny --offline --log-level error --manifest-path "$ROOT/fuzz/Cargo.toml" c
 
 step "fuzz smoke: build every fuzz target, run each a few seconds (long runs: scripts/fuzz.sh --seconds N)"
 "$ROOT/scripts/fuzz.sh" --ci
+
+step "slow and idle clients: 1,000 idle SSE subscriptions + 200 slowloris while publishing (full run: scripts/slow-clients.sh)"
+"$ROOT/scripts/slow-clients.sh" --ci
+
+step "scale: 2k vs 20k entries, indexed routes must not grow 3x (full 1M run: bench/scale.sh)"
+CARGO_TARGET_DIR="$TARGET" "$ROOT/bench/scale.sh" --ci
 
 step "API fuzzing: schemathesis, every operation and phase, >= 1000 cases, 0 failures (SQLite and PostgreSQL)"
 "$ROOT/scripts/api-fuzz.sh"

@@ -567,7 +567,9 @@ http {{
     charset_types text/plain text/css text/csv application/json application/atom+xml application/yang application/yang-data+json application/xrd+xml;
     sendfile on;
     # /api/v1/entries takes only after (default 0) and limit (default 100, pages of {limits}).
+    # nginx tries no regular expression on an empty value: "" needs its own line.
     map $args $fixlog_entries_args {{
+        "" ok;
         "~^((after|limit)=[0-9]+(&|$))*$" ok;
         default unsupported;
     }}

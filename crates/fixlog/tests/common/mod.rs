@@ -81,11 +81,19 @@ impl Server {
     /// Starts `fixlog serve --db DB --key KEY` on a free port in `dir` and waits for its
     /// `listening on` line.
     pub fn start(dir: &Path, db: &str, key: &Path) -> Self {
+        let key = key.to_str().expect("UTF-8 path");
+        Self::start_with(dir, &["--db", db, "--key", key], &[])
+    }
+
+    /// Starts `fixlog serve --listen 127.0.0.1:0 ARGS…` with `envs` in `dir` and waits for
+    /// its `listening on` line.
+    pub fn start_with(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db", db, "--key"])
-            .arg(key)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
             .current_dir(dir)
             .env("FIXLOG_LOG", "error")
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -255,4 +263,66 @@ fn psql(base: &str, sql: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// nginx from Debian (`nginx-light`).
+pub const NGINX: &str = "/usr/sbin/nginx";
+
+/// A free TCP port on 127.0.0.1 (bound and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A running nginx, stopped on drop.
+pub struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs nginx unprivileged in the foreground with `config` (which must `listen` on
+/// 127.0.0.1:`port` and keep its temporary files below `tmp/`) under `prefix`, and waits
+/// until it accepts connections. One process (`master_process off`): killing it on drop
+/// leaves no worker behind holding the test's pipes open.
+pub fn start_nginx(prefix: &Path, config: &str, port: u16) -> Nginx {
+    std::fs::create_dir_all(prefix.join("logs")).expect("nginx logs folder");
+    std::fs::create_dir_all(prefix.join("tmp")).expect("nginx tmp folder");
+    std::fs::write(prefix.join("nginx.conf"), config).expect("nginx.conf");
+    // As root the worker would run as nobody, who cannot read the test's private folder.
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| output.stdout.starts_with(b"0\n"));
+    let globals = format!(
+        "daemon off; master_process off; pid {}/nginx.pid; error_log stderr;{}",
+        prefix.display(),
+        if root { " user root;" } else { "" }
+    );
+    let child = Command::new(NGINX)
+        .arg("-p")
+        .arg(prefix)
+        .arg("-c")
+        .arg(prefix.join("nginx.conf"))
+        .args(["-g", &globals])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("nginx starts (apt-get install nginx-light)");
+    let running = Nginx(child);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nginx did not listen on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    running
 }
