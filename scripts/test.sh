@@ -88,6 +88,8 @@ step "crash safety: kill -9 during 1000 concurrent publishes, 3 rounds per backe
 step "log page in headless Chromium (playwright-core + axe-core; screenshots in artifacts/screenshots)"
 "$ROOT/scripts/browser-test.sh"
 
+step "monitor report and status page in headless Chromium (a real run with an injected outage; screenshots in artifacts/screenshots)"
+"$ROOT/scripts/monitor-browser-test.sh"
 
 step "YANG modules: pyang --lint and yanglint, 0 errors and 0 warnings"
 YANG_DIR="$ROOT/crates/fixlog-server/yang"

@@ -65,6 +65,18 @@ pub enum Command {
     },
     /// Write a c2sp.org/tlog-policy file (log key, witnesses, quorum) for `verify --proof`.
     Policy(crate::witness::PolicyArgs),
+    /// Monitor supplier logs: probe on a schedule, report, serve a status page.
+    Monitor {
+        /// Monitor command.
+        #[command(subcommand)]
+        command: crate::monitor::MonitorCommand,
+    },
+    /// Evidence bundles of `fixlog monitor`: check seals, signatures, timestamps and chains.
+    Evidence {
+        /// Evidence command.
+        #[command(subcommand)]
+        command: crate::evidence::EvidenceCommand,
+    },
     /// OpenPGP keys that sign the CSAF documents (`.asc`, role csaf_trusted_provider).
     Openpgp {
         /// OpenPGP command.

@@ -11,10 +11,12 @@ mod check_image;
 mod cli;
 mod csaf;
 mod declare;
+mod evidence;
 mod export_remote;
 mod export_static;
 mod hashing;
 mod import;
+mod monitor;
 mod openpgp;
 mod progress;
 mod publish;
@@ -99,6 +101,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Export { command } => csaf::export(command).await,
         Command::Witness { command } => witness::run(command).await,
         Command::Policy(args) => witness::policy(args).await,
+        Command::Monitor { command } => monitor::run(command).await,
+        Command::Evidence { command } => evidence::run(command),
         Command::Openpgp { command } => openpgp::run(command),
         Command::Openapi => {
             println!("{}", fixlog_server::openapi::document_json());
