@@ -395,10 +395,8 @@ async fn generate(url: &str, target: u64) {
     for i in 0..done {
         plan.next(i);
     }
-    assert!(
-        done == 0 || batch_of(done) != batch_of(done - 1),
-        "resume inside a batch"
-    );
+    // A log may end inside a batch (the target is any number): the rest of that batch runs
+    // after its committed part, which keeps every dependency the batching respects.
     let started = Instant::now();
     let mut i = done;
     let mut last_report = Instant::now();

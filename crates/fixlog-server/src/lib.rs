@@ -70,6 +70,8 @@ pub struct AppState {
     pub openpgp: Option<Arc<fixlog_csaf::openpgp::SigningKey>>,
     /// Per-address abuse limits and connection counts (`limits.rs`).
     pub guard: Arc<limits::Guard>,
+    /// The last rendered overview page, reused while the log size and the day are the same.
+    pub overview: Arc<routes::page::OverviewCache>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             restconf: Arc::new(restconf::Restconf::default()),
             openpgp: None,
             guard: Arc::new(limits::Guard::default()),
+            overview: Arc::default(),
         }
     }
 

@@ -23,6 +23,8 @@ pub mod layout;
 mod overview;
 mod search;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -31,6 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fixlog_formats::EntryDoc;
 use fixlog_store::{EntryQuery, Store};
+use maud::PreEscaped;
 use time::OffsetDateTime;
 
 use crate::AppState;
@@ -63,6 +66,45 @@ pub const FEED_LIMIT: u64 = 1000;
 const OVERVIEW_LINES: usize = 50;
 /// Newest entries scanned for the lines a large log's overview shows.
 const OVERVIEW_SCAN: u64 = 500;
+
+/// The overview as last rendered: a pure function of the entries (the log size names them, the
+/// log being append-only), the day and the gap threshold (coverage gaps), so it is reused
+/// until one of them changes. Each replica keeps its own; the size is read from the store on
+/// every request.
+#[derive(Debug, Default)]
+pub struct OverviewCache(std::sync::Mutex<Option<(OverviewKey, Arc<str>)>>);
+
+/// What the overview is a function of besides the entries up to `size`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct OverviewKey {
+    size: u64,
+    today: time::Date,
+    gap_days: u32,
+}
+
+impl OverviewCache {
+    fn get(&self, key: OverviewKey) -> Option<Arc<str>> {
+        let cached = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cached
+            .as_ref()
+            .filter(|(at, _)| *at == key)
+            .map(|(_, page)| Arc::clone(page))
+    }
+
+    fn put(&self, key: OverviewKey, page: Arc<str>) {
+        let mut cached = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A slower request that read an older size must not replace a newer page.
+        if cached.as_ref().is_none_or(|(at, _)| at.size <= key.size) {
+            *cached = Some((key, page));
+        }
+    }
+}
 
 /// The page routes.
 pub fn router() -> Router<AppState> {
@@ -98,6 +140,15 @@ async fn entry_range(store: &dyn Store, from: u64, to: u64) -> Result<Vec<EntryD
 pub async fn overview_page(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store = state.store().as_ref();
     let size = store.size().await?;
+    let today = OffsetDateTime::now_utc().date();
+    let key = OverviewKey {
+        size,
+        today,
+        gap_days: state.page.gap_days,
+    };
+    if let Some(page) = state.overview.get(key) {
+        return Ok(html_response(StatusCode::OK, PreEscaped(page.to_string())));
+    }
     let catalog = state.log.catalog().await?;
     let lines = catalog.products().count();
     let (log_state, truncated) = if lines <= OVERVIEW_LINES {
@@ -129,9 +180,10 @@ pub async fn overview_page(State(state): State<AppState>) -> Result<Response, Ap
         latest: &latest,
         size,
         origin: state.log.origin(),
-        today: OffsetDateTime::now_utc().date(),
+        today,
         gap_days: state.page.gap_days,
     });
+    state.overview.put(key, Arc::from(markup.0.as_str()));
     Ok(html_response(StatusCode::OK, markup))
 }
 
