@@ -72,12 +72,7 @@ pub fn page(report: &MonitorReport, samples: &[Vec<SampleRecord>]) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "fixlog monitor report" }
-                style { (PreEscaped(STYLE)) }
-            }
+            (head("fixlog monitor report"))
             body {
                 h1 { "fixlog monitor report" }
                 p {
@@ -188,6 +183,19 @@ fn endpoint_section(endpoint: &EndpointReport, samples: &[SampleRecord]) -> Mark
                     } }
                 }
             }
+        }
+    }
+}
+
+/// The `<head>` of the monitor's pages: charset, viewport, title and the inline style sheet
+/// (no external resource, so a saved page stays whole).
+pub fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) }
+            style { (PreEscaped(STYLE)) }
         }
     }
 }

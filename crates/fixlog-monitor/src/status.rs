@@ -12,12 +12,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
 use fixlog_store::monitor::{MonitorStore, SampleRecord};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 use time::OffsetDateTime;
 
 use crate::chart;
 use crate::config::MonitorConfig;
-use crate::html::{STYLE, millis, percent};
+use crate::html::{millis, percent};
 use crate::report::{EndpointReport, MonitorReport, report};
 use crate::stats;
 
@@ -159,12 +159,7 @@ pub fn page(report: &MonitorReport, samples: &[Vec<SampleRecord>]) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "fixlog monitor status" }
-                style { (PreEscaped(STYLE)) }
-            }
+            (crate::html::head("fixlog monitor status"))
             body {
                 h1 { "fixlog monitor status" }
                 p { "Since " (report.since.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())

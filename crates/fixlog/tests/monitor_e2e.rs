@@ -4,47 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
-use common::{BIN, PgSchema, assert_exit, postgres_base_url, run, stderr, stdout};
+use common::{PgSchema, Server, assert_exit, postgres_base_url, run, stderr, stdout};
 
-struct DemoServer {
-    child: Child,
-    url: String,
-}
-
-impl Drop for DemoServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn demo_server(dir: &Path) -> DemoServer {
+fn demo_server(dir: &Path) -> Server {
     let db = format!("sqlite://{}", dir.join("log.db").display());
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db", &db])
-        .current_dir(dir)
-        .env("FIXLOG_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("fixlog serve starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    break url.to_owned();
-                }
-            }
-            _ => panic!("fixlog serve exited without a listening line"),
-        }
-    };
-    DemoServer { child, url }
+    Server::start_with(dir, &["--demo", "--db", &db], &[])
 }
 
 fn run_and_report(db: &str) {
