@@ -114,7 +114,11 @@ fn closed_allof_members(document: &Value) -> Vec<String> {
     fn walk(value: &Value, out: &mut Vec<String>) {
         match value {
             Value::Object(map) => {
-                if let Some(Value::Array(members)) = map.get("allOf") {
+                // A sole member (the OpenAPI 3.0 idiom for a nullable or described `$ref`)
+                // combines with nothing, so its closedness contradicts nothing.
+                if let Some(Value::Array(members)) = map.get("allOf")
+                    && (members.len() > 1 || map.contains_key("properties"))
+                {
                     for member in members {
                         if let Some(Value::String(target)) = member.get("$ref") {
                             out.push(target.clone());
@@ -256,5 +260,35 @@ mod tests {
                 "wellformed.openapi.unresolved-ref"
             ]
         );
+    }
+
+    #[test]
+    fn only_a_closed_schema_combined_with_others_is_reported() {
+        let with = |property: Value| {
+            json!({
+                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                "paths": {"/x": {"get": {"responses": {"200": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/X"}}}}}}}},
+                "components": {"schemas": {
+                    "Closed": {"type": "object", "additionalProperties": false,
+                               "properties": {"a": {"type": "string"}}},
+                    "Other": {"type": "object", "properties": {"b": {"type": "string"}}},
+                    "X": {"type": "object", "properties": {"p": property}}}}
+            })
+        };
+        let ids = |document: &Value| -> Vec<String> {
+            check_document(document, "u")
+                .into_iter()
+                .map(|f| f.id)
+                .collect()
+        };
+        // The nullable-$ref idiom: one member, nothing to contradict.
+        let sole =
+            with(json!({"allOf": [{"$ref": "#/components/schemas/Closed"}], "nullable": true}));
+        assert!(ids(&sole).is_empty(), "{:?}", ids(&sole));
+        // Two members, one closed: no instance with b validates.
+        let combined = with(json!({"allOf": [{"$ref": "#/components/schemas/Closed"},
+                                             {"$ref": "#/components/schemas/Other"}]}));
+        assert_eq!(ids(&combined), ["wellformed.openapi.closed-allof"]);
     }
 }
