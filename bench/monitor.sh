@@ -72,14 +72,17 @@ run() { # evidence(0|1) -> JSON line
     samples=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from monitor_samples').fetchone()[0])" "$dir/monitor.db")
     python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('VACUUM')" "$dir/monitor.db"
     db_bytes=$(du -cb "$dir"/monitor.db* | tail -n 1 | cut -f1)
+    # Bytes of the sample table and its index alone (SQLite dbstat): what each probe adds;
+    # the rest is one content snapshot per endpoint, replaced when the content changes.
+    sample_bytes=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select sum(pgsize) from dbstat where name in ('monitor_samples','monitor_samples_by_endpoint')\").fetchone()[0])" "$dir/monitor.db")
     ev_bytes=0 bundles=0
     if [ -d "$dir/evidence" ]; then
         ev_bytes=$(du -sb "$dir/evidence" | cut -f1)
         bundles=$(find "$dir/evidence" -name '*.evb' -type d | wc -l)
     fi
-    python3 - "$evidence" "$ENDPOINTS" "$cpu0" "$cpu1" "$t0" "$t1" "$ticks" "$hwm" "$samples" "$db_bytes" "$ev_bytes" "$bundles" "$(tail -n 1 "$dir/run.out")" <<'EOF'
+    python3 - "$evidence" "$ENDPOINTS" "$cpu0" "$cpu1" "$t0" "$t1" "$ticks" "$hwm" "$samples" "$db_bytes" "$ev_bytes" "$bundles" "$(tail -n 1 "$dir/run.out")" "$sample_bytes" <<'EOF'
 import json, sys
-(evidence, endpoints, cpu0, cpu1, t0, t1, ticks, hwm, samples, db_bytes, ev_bytes, bundles, summary) = sys.argv[1:]
+(evidence, endpoints, cpu0, cpu1, t0, t1, ticks, hwm, samples, db_bytes, ev_bytes, bundles, summary, sample_bytes) = sys.argv[1:]
 cpu = (int(cpu1) - int(cpu0)) / int(ticks)
 wall = float(t1) - float(t0)
 samples, bundles = int(samples), int(bundles)
@@ -91,9 +94,11 @@ print(json.dumps({
     "peak_rss_mib": round(int(hwm) / 1024, 1),
     "samples": samples,
     "db_bytes_per_sample": round(int(db_bytes) / max(samples, 1)),
+    "sample_table_bytes_per_sample": round(int(sample_bytes) / max(samples, 1)),
     "bundles": bundles,
     "evidence_bytes_per_bundle": round(int(ev_bytes) / bundles) if bundles else 0,
-    "evidence_bytes_per_probe": round(int(ev_bytes) / max(samples, 1)),
+    # One daily bundle per endpoint when nothing changes: 1,440 probes a day at 1/min.
+    "evidence_bytes_per_probe_daily_only": round(int(ev_bytes) / bundles / 1440) if bundles else 0,
     "summary": summary,
 }))
 EOF

@@ -56,22 +56,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts the server on $DB, sets SERVER_PID and URL once it printed its listening line.
-start_server() {
-    local log=$1
-    FIXLOG_LOG=warn "$FIXLOG" serve --demo --db "$DB" --listen 127.0.0.1:0 > "$log" 2>&1 &
-    SERVER_PID=$!
-    URL=
-    for _ in $(seq 1 600); do
-        URL=$(sed -n 's/^listening on //p' "$log")
-        [ -n "$URL" ] && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "server did not start:" >&2
-    cat "$log" >&2
-    return 1
-}
+# start_server, pg_schema_url.
+# shellcheck source=scripts/lib/server.sh
+. "$ROOT/scripts/lib/server.sh"
 
 # Lift the per-address abuse limits for this run (the variables of `fixlog serve --help`): the
 # fuzzer sends thousands of writes from one address and deliberately presents missing and wrong
@@ -88,12 +75,10 @@ for backend in "${BACKENDS[@]}"; do
         sqlite) DB="sqlite://$WORK/$backend.db" ;;
         postgres)
             PG_SCHEMA="fixlog_fuzz_$$"
-            psql -q "$PG_BASE" -c "CREATE SCHEMA $PG_SCHEMA" >/dev/null
-            separator='?'; [[ $PG_BASE == *\?* ]] && separator='&'
-            DB="$PG_BASE${separator}options=-csearch_path%3D$PG_SCHEMA" ;;
+            DB=$(pg_schema_url "$PG_BASE" "$PG_SCHEMA") ;;
     esac
     ok=1
-    start_server "$REPORTS/server.log" || ok=0
+    FIXLOG_LOG=warn start_server "$REPORTS/server.log" || ok=0
     if ((ok)); then
         TOKEN=$("$FIXLOG" token create --db "$DB" --role admin --name api-fuzz)
         started=$(date +%s)

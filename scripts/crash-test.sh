@@ -60,23 +60,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts the server on $DB, sets SERVER_PID and URL once it printed its listening line.
-start_server() {
-    local log=$1
-    : > "$log"
-    # The storm opens ~1000 connections from one address: above the default per-address cap.
-    FIXLOG_LOG=error FIXLOG_MAX_CONNS_PER_IP=4096 "$FIXLOG" serve --demo --db "$DB" --listen 127.0.0.1:0 > "$log" 2>&1 &
-    SERVER_PID=$!
-    URL=
-    for _ in $(seq 1 600); do
-        URL=$(sed -n 's/^listening on //p' "$log")
-        [ -n "$URL" ] && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "server did not start:" >&2
-    cat "$log" >&2
-    return 1
+# start_server, pg_schema_url.
+# shellcheck source=scripts/lib/server.sh
+. "$ROOT/scripts/lib/server.sh"
+# The storm opens ~1000 connections from one address: above the default per-address cap.
+start_server_for_storm() {
+    FIXLOG_LOG=error FIXLOG_MAX_CONNS_PER_IP=4096 start_server "$1"
 }
 
 PASSED=0
@@ -89,15 +78,13 @@ for backend in "${BACKENDS[@]}"; do
         sqlite) DB="sqlite://$WORK/$backend/fixlog.db" ;;
         postgres)
             PG_SCHEMA="fixlog_crash_$$"
-            psql -q "$PG_BASE" -c "CREATE SCHEMA $PG_SCHEMA" >/dev/null
-            separator='?'; [[ $PG_BASE == *\?* ]] && separator='&'
-            DB="$PG_BASE${separator}options=-csearch_path%3D$PG_SCHEMA" ;;
+            DB=$(pg_schema_url "$PG_BASE" "$PG_SCHEMA") ;;
     esac
     TOKEN=$("$FIXLOG" token create --db "$DB" --role publisher --name crash-test)
     for round in $(seq 1 "$ROUNDS"); do
         log=$WORK/$backend/server-$round.log
         ok=1
-        start_server "$log" || ok=0
+        start_server_for_storm "$log" || ok=0
         if ((ok)); then
             # Kill after a random number of acknowledgements, between 10% and 70% of the storm.
             kill_after=$((COUNT / 10 + RANDOM % (COUNT * 6 / 10)))
@@ -107,7 +94,7 @@ for backend in "${BACKENDS[@]}"; do
             SERVER_PID=
         fi
         if ((ok)); then
-            start_server "$log.restart" || ok=0
+            start_server_for_storm "$log.restart" || ok=0
         fi
         if ((ok)); then
             "$STORM" check "$URL" --record "$RECORD" || ok=0
