@@ -113,7 +113,7 @@ step "fuzz smoke: build every fuzz target, run each a few seconds (long runs: sc
 step "slow and idle clients: 1,000 idle SSE subscriptions + 200 slowloris while publishing (full run: scripts/slow-clients.sh)"
 "$ROOT/scripts/slow-clients.sh" --ci
 
-step "scale: 1k vs 10k entries, indexed routes must not grow 3x (full 1M run: bench/scale.sh)"
+step "scale: 2k vs 20k entries, indexed routes must not grow 3x (full 1M run: bench/scale.sh)"
 CARGO_TARGET_DIR="$TARGET" "$ROOT/bench/scale.sh" --ci
 
 step "API fuzzing: schemathesis, every operation and phase, >= 1000 cases, 0 failures (SQLite and PostgreSQL)"
