@@ -65,7 +65,12 @@ run() { # size -> one JSON line per record on stdout
         local from
         from=$(ls "$SCALE_DIR" | sed -n 's/^scale-\([0-9]*\)\.db$/\1/p' | sort -n |
             awk -v n="$size" '$1 < n' | tail -n 1)
-        if [ -n "$from" ]; then cp "$SCALE_DIR/scale-$from.db" "$SCALE_DIR/scale-$size.db"; fi
+        # An online backup, not cp: the newest entries may still be in the -wal file, and a
+        # copy without them is no prefix of the plan (a batch commits in any order).
+        if [ -n "$from" ]; then
+            python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' \
+                "$SCALE_DIR/scale-$from.db" "$SCALE_DIR/scale-$size.db"
+        fi
     fi
     nice -n 5 "$SCALE" generate "$url" "$size"
     "$SCALE" writes "$url" 20

@@ -396,7 +396,9 @@ async fn generate(url: &str, target: u64) {
         plan.next(i);
     }
     // A log may end inside a batch (the target is any number): the rest of that batch runs
-    // after its committed part, which keeps every dependency the batching respects.
+    // after its committed part, which keeps every dependency the batching respects. This needs
+    // every operation before `done` applied: a generation that completed (it waits for every
+    // task) and, for SQLite, a copy that includes the -wal file (bench/scale.sh uses a backup).
     let started = Instant::now();
     let mut i = done;
     let mut last_report = Instant::now();
