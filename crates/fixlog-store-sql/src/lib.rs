@@ -356,24 +356,18 @@ macro_rules! sql_store {
             ) -> Result<Vec<StoredEntry>, StoreError> {
                 match product {
                     Some(product) => {
-                        // The advisories that ever named the product, then one index look-up
-                        // (advisory, seq) and one by seq per advisory. PostgreSQL planned
-                        // `e.seq IN (… GROUP BY advisory)` as a scan of every entry per write
-                        // (O(n) appends); the join keeps the plan on the indexes, also generic.
-                        let sql = format!(
-                            "SELECT {ENTRY_COLUMNS} FROM (SELECT DISTINCT x.advisory AS advisory \
+                        self.entries_where(
+                            // One index look-up (advisory, seq) per advisory naming the
+                            // product: with `IN (… GROUP BY advisory)` PostgreSQL hashed a
+                            // sequential scan of every entry, per write (O(n) appends).
+                            "e.seq IN (SELECT (SELECT MAX(a.seq) FROM entries a \
+                             WHERE a.advisory = d.advisory) FROM (SELECT DISTINCT x.advisory \
                              FROM entries x JOIN entry_products p ON p.seq = x.seq \
-                             WHERE p.product = $1 AND x.advisory IS NOT NULL) d \
-                             JOIN entries e ON e.seq = \
-                             (SELECT MAX(a.seq) FROM entries a WHERE a.advisory = d.advisory) \
-                             ORDER BY e.advisory"
-                        );
-                        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                            .bind(product)
-                            .fetch_all(&self.pool)
-                            .await
-                            .map_err(db)?;
-                        rows.iter().map(entry_from_row).collect()
+                             WHERE p.product = $1 AND x.advisory IS NOT NULL) d) \
+                             ORDER BY e.advisory",
+                            vec![product.to_owned()],
+                        )
+                        .await
                     }
                     None => {
                         self.entries_where(
