@@ -357,13 +357,9 @@ macro_rules! sql_store {
                 match product {
                     Some(product) => {
                         self.entries_where(
-                            // One index look-up (advisory, seq) per advisory naming the
-                            // product: with `IN (… GROUP BY advisory)` PostgreSQL hashed a
-                            // sequential scan of every entry, per write (O(n) appends).
-                            "e.seq IN (SELECT (SELECT MAX(a.seq) FROM entries a \
-                             WHERE a.advisory = d.advisory) FROM (SELECT DISTINCT x.advisory \
-                             FROM entries x JOIN entry_products p ON p.seq = x.seq \
-                             WHERE p.product = $1 AND x.advisory IS NOT NULL) d) \
+                            "e.seq IN (SELECT MAX(a.seq) FROM entries a WHERE a.advisory IN \
+                             (SELECT x.advisory FROM entries x JOIN entry_products p ON p.seq = x.seq \
+                              WHERE p.product = $1 AND x.advisory IS NOT NULL) GROUP BY a.advisory) \
                              ORDER BY e.advisory",
                             vec![product.to_owned()],
                         )
