@@ -81,14 +81,7 @@ fn incident_bands(span: Span, incidents: &[Incident], height: f64) -> Markup {
 /// Response time of every first attempt over time: a line through the answered ones and a
 /// red `circle.failure` for each failing one (drawn at the bottom when it got no answer).
 pub fn latency_chart(span: Span, samples: &[SampleRecord], incidents: &[Incident]) -> Markup {
-    let first: Vec<&SampleRecord> = samples
-        .iter()
-        .filter(|sample| sample.attempt == 0)
-        .collect();
-    let max = first
-        .iter()
-        .map(|sample| sample.latency_ms)
-        .fold(1.0_f64, f64::max);
+    let (first, max) = first_attempts(samples);
     let plot = HEIGHT - 20.0;
     let x = |at: OffsetDateTime| MARGIN + span.fraction(at) * (WIDTH - MARGIN);
     let y = |ms: f64| plot - (ms / max) * (plot - 10.0);
@@ -166,8 +159,9 @@ pub fn uptime_chart(span: Span, probes: &[ProbeSummary], incidents: &[Incident])
     }
 }
 
-/// A 120×24 sparkline of first-attempt response times (failures as red dots).
-pub fn sparkline(samples: &[SampleRecord]) -> Markup {
+/// The first attempt of every probe, and their largest response time (at least 1 ms, the
+/// charts' vertical scale).
+fn first_attempts(samples: &[SampleRecord]) -> (Vec<&SampleRecord>, f64) {
     let first: Vec<&SampleRecord> = samples
         .iter()
         .filter(|sample| sample.attempt == 0)
@@ -176,6 +170,12 @@ pub fn sparkline(samples: &[SampleRecord]) -> Markup {
         .iter()
         .map(|sample| sample.latency_ms)
         .fold(1.0_f64, f64::max);
+    (first, max)
+}
+
+/// A 120×24 sparkline of first-attempt response times (failures as red dots).
+pub fn sparkline(samples: &[SampleRecord]) -> Markup {
+    let (first, max) = first_attempts(samples);
     let count = first.len().max(2) - 1;
     let x = |index: usize| 2.0 + index as f64 * 116.0 / count as f64;
     let y = |ms: f64| 22.0 - ms / max * 20.0;
