@@ -187,6 +187,19 @@ macro_rules! sql_store {
                     .map_err(db)?;
                 }
             }
+            if let Some(advisory) = &request.advisory {
+                for product in &request.products {
+                    sqlx::query(
+                        "INSERT INTO product_advisories (product, advisory) VALUES ($1, $2) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(product)
+                    .bind(advisory)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                }
+            }
             let index = seq - 1;
             let mut left_siblings = HashMap::new();
             for id in append_reads(index) {
@@ -356,11 +369,13 @@ macro_rules! sql_store {
             ) -> Result<Vec<StoredEntry>, StoreError> {
                 match product {
                     Some(product) => {
+                        // The advisories that ever named the line (product_advisories),
+                        // each one's newest entry by one index look-up (advisory, seq): a
+                        // correlated subquery, which no planner turns into a scan of the log.
                         self.entries_where(
-                            "e.seq IN (SELECT MAX(a.seq) FROM entries a WHERE a.advisory IN \
-                             (SELECT x.advisory FROM entries x JOIN entry_products p ON p.seq = x.seq \
-                              WHERE p.product = $1 AND x.advisory IS NOT NULL) GROUP BY a.advisory) \
-                             ORDER BY e.advisory",
+                            "e.seq IN (SELECT (SELECT MAX(a.seq) FROM entries a \
+                             WHERE a.advisory = pa.advisory) FROM product_advisories pa \
+                             WHERE pa.product = $1) ORDER BY e.advisory",
                             vec![product.to_owned()],
                         )
                         .await
