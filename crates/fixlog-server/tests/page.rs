@@ -620,3 +620,144 @@ async fn coverage_shows_quiet_product_lines_and_unstated_versions_as_gaps() {
     let panels = coverage(&text(&app.get("/").await));
     assert_eq!(panels["plc-new"], (false, vec!["1.0.0".to_owned()]));
 }
+
+/// Publishes a semver line `id` with `releases` releases 1.0.0, 1.0.1, ….
+async fn long_line(app: &TestApp, id: &str, releases: usize) {
+    let editor = app.token(Role::Editor).await;
+    let publisher = app.token(Role::Publisher).await;
+    app.post_json(
+        "/api/v1/products",
+        Some(&editor),
+        &json!({"id": id, "name": format!("Line {id}"), "device_class": "plc",
+                "version_scheme": "semver", "lifecycle": "active"}),
+    )
+    .await
+    .expect_status(201);
+    for i in 0..releases {
+        app.post_json(
+            "/api/v1/releases",
+            Some(&publisher),
+            &json!({"product": id, "version": format!("1.0.{i}"), "release_date": "2026-11-01",
+                    "images": [{"name": "fw.bin", "size": 1,
+                                "sha256": format!("{:032x}{:032x}", id.len(), i),
+                                "sha3_256": "cd".repeat(32)}]}),
+        )
+        .await
+        .expect_status(201);
+    }
+}
+
+/// The versions a product page lists, in order.
+fn listed_versions(html: &str) -> Vec<String> {
+    select(html, "tr")
+        .iter()
+        .filter_map(|row| row.attribute("data-version").map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_long_product_line_is_listed_fifty_versions_per_page() {
+    let app = TestApp::new().await;
+    long_line(&app, "plc-long", 120).await;
+    let newest_first: Vec<String> = (0..120).rev().map(|i| format!("1.0.{i}")).collect();
+
+    let first = text(&app.get("/products/plc-long").await);
+    assert_eq!(listed_versions(&first), newest_first[..50]);
+    let next = select(&first, "a");
+    let next: Vec<_> = with_attribute(&next, "rel", "next");
+    assert_eq!(next[0].attribute("href"), Some("/products/plc-long/page/2"));
+    assert!(with_attribute(&select(&first, "a"), "rel", "prev").is_empty());
+
+    let second = app.get("/products/plc-long/page/2").await;
+    second.expect_status(200);
+    let second = text(&second);
+    assert_eq!(listed_versions(&second), newest_first[50..100]);
+    let prev = select(&second, "a");
+    assert_eq!(
+        with_attribute(&prev, "rel", "prev")[0].attribute("href"),
+        Some("/products/plc-long")
+    );
+
+    let third = text(&app.get("/products/plc-long/page/3").await);
+    assert_eq!(listed_versions(&third), newest_first[100..]);
+    assert!(with_attribute(&select(&third, "a"), "rel", "next").is_empty());
+    assert_eq!(
+        with_attribute(&select(&third, "a"), "rel", "prev")[0].attribute("href"),
+        Some("/products/plc-long/page/2")
+    );
+    // Page 1 by number is page 1; beyond the last page, 0 and non-numbers are not found.
+    assert_eq!(
+        listed_versions(&text(&app.get("/products/plc-long/page/1").await)),
+        newest_first[..50]
+    );
+    for bad in ["4", "0", "x", "-1", "99999999999999999999999"] {
+        app.get(&format!("/products/plc-long/page/{bad}"))
+            .await
+            .expect_status(404);
+    }
+    app.get("/products/nope/page/1").await.expect_status(404);
+}
+
+#[tokio::test]
+async fn search_and_overview_evaluate_a_bounded_number_of_lines() {
+    let mut app = demo_app().await;
+    for i in 0..55 {
+        long_line(&app, &format!("plc-extra-{i:02}"), 1).await;
+    }
+    let ids: Vec<String> = app.get("/api/v1/products").await.json()["products"]
+        .as_array()
+        .expect("product list")
+        .iter()
+        .map(|p| p["id"].as_str().expect("id").to_owned())
+        .collect();
+    let lines = ids.len();
+    assert!(lines > 55);
+    let results = |html: &str| {
+        select(html, "li")
+            .iter()
+            .filter(|li| li.attribute("data-product").is_some())
+            .count()
+    };
+
+    // Search without a filter: 50 lines listed, the rest counted, not evaluated.
+    let page = text(&app.get("/search").await);
+    assert_eq!(results(&page), 50);
+    let more = one(&page, "#search-more");
+    assert!(
+        more.text
+            .contains(&format!("{} more product lines", lines - 50)),
+        "{}",
+        more.text
+    );
+    // Every line is still a choice of the forms.
+    let choices: Vec<String> = within(&page, &["#f-product", "option"])
+        .iter()
+        .filter_map(|o| {
+            o.attribute("value")
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(choices, ids);
+    // A filter that matches fewer lines evaluates them all.
+    let page = text(&app.get("/search?product=plc-extra-07").await);
+    assert_eq!(results(&page), 1);
+    assert!(select(&page, "#search-more").is_empty());
+
+    // The overview: at most 50 lines, and no further line once the release budget is spent.
+    let overview = text(&app.get("/").await);
+    assert!(
+        overview.contains(&format!("The 50 of {lines} lines")),
+        "overview not bounded"
+    );
+    app.state.page.overview_releases = 3;
+    app.router = fixlog_server::app(app.state.clone());
+    long_line(&app, "plc-long", 5).await;
+    let overview = text(&app.get("/").await);
+    assert!(
+        overview.contains(&format!("The 1 of {} lines", lines + 1)),
+        "the newest line alone spends the budget"
+    );
+    assert!(!coverage(&overview).contains_key("plc-x500"));
+    assert!(coverage(&overview).contains_key("plc-long"));
+}

@@ -48,11 +48,17 @@ pub struct PageSettings {
     /// A supported product line without a release or advisory entry for more than this many
     /// days is shown as a coverage gap.
     pub gap_days: u32,
+    /// Releases after which the overview evaluates no further product line (a few long lines
+    /// cost as much as many short ones); the others are a link away.
+    pub overview_releases: usize,
 }
 
 impl Default for PageSettings {
     fn default() -> Self {
-        Self { gap_days: 180 }
+        Self {
+            gap_days: 180,
+            overview_releases: 5_000,
+        }
     }
 }
 
@@ -80,6 +86,7 @@ struct OverviewKey {
     size: u64,
     today: time::Date,
     gap_days: u32,
+    overview_releases: usize,
 }
 
 impl OverviewCache {
@@ -111,6 +118,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(overview_page))
         .route("/products/{id}", get(product_page))
+        .route("/products/{id}/page/{page}", get(product_page_n))
         .route("/advisories/{id}", get(advisory_page))
         .route("/entries/{seq}", get(entry_page))
         .route("/search", get(search_page))
@@ -145,32 +153,40 @@ pub async fn overview_page(State(state): State<AppState>) -> Result<Response, Ap
         size,
         today,
         gap_days: state.page.gap_days,
+        overview_releases: state.page.overview_releases,
     };
     if let Some(page) = state.overview.get(key) {
         return Ok(html_response(StatusCode::OK, PreEscaped(page.to_string())));
     }
     let catalog = state.log.catalog().await?;
     let lines = catalog.products().count();
-    let (log_state, truncated) = if lines <= OVERVIEW_LINES {
-        (LogState::load(store).await?, false)
-    } else {
-        // A large log: the lines named by the newest entries, so the page costs the same at
-        // any log size (every line has its own page; the JSON API lists all of them).
-        let recent = entry_range(store, size.saturating_sub(OVERVIEW_SCAN) + 1, size).await?;
-        let mut ids: Vec<fixlog_model::ProductId> = Vec::new();
-        for entry in recent.iter().rev() {
-            let named = entry
-                .product
-                .iter()
-                .chain(entry.affected.iter().map(|statement| &statement.product));
-            for id in named.filter_map(|id| id.parse().ok()) {
-                if ids.len() < OVERVIEW_LINES && !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
+    // The lines named by the newest entries first, then the others, up to OVERVIEW_LINES lines
+    // and `overview_releases` evaluated releases: the page costs the same at any log size and
+    // any line length (every line has its own page; the JSON API lists all of them).
+    let recent = entry_range(store, size.saturating_sub(OVERVIEW_SCAN) + 1, size).await?;
+    let mut ids: Vec<fixlog_model::ProductId> = Vec::new();
+    let named = recent.iter().rev().flat_map(|entry| {
+        entry
+            .product
+            .iter()
+            .chain(entry.affected.iter().map(|statement| &statement.product))
+            .filter_map(|id| id.parse().ok())
+            .collect::<Vec<_>>()
+    });
+    for id in named.chain(catalog.products().map(|(_, p)| p.id.clone())) {
+        if ids.len() >= OVERVIEW_LINES {
+            break;
         }
-        (LogState::load_lines(store, &catalog, &ids).await?, true)
-    };
+        if catalog.product_entry(&id).is_some() && !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let mut log_state =
+        LogState::load_within(store, &catalog, &ids, state.page.overview_releases).await?;
+    log_state
+        .products
+        .sort_by(|a, b| a.product.id.cmp(&b.product.id));
+    let truncated = log_state.products.len() < lines;
     let mut latest = entry_range(store, size.saturating_sub(LATEST) + 1, size).await?;
     latest.reverse();
     let markup = overview::render(&overview::Overview {
@@ -187,20 +203,50 @@ pub async fn overview_page(State(state): State<AppState>) -> Result<Response, Ap
     Ok(html_response(StatusCode::OK, markup))
 }
 
-/// `GET /products/{id}`.
+/// `GET /products/{id}`: the line's newest [`detail::VERSIONS_PER_PAGE`] versions.
 pub async fn product_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    product_page_at(&state, &id, 1).await
+}
+
+/// `GET /products/{id}/page/{n}`: the line's older versions, page `n` from 1 (a path, not a
+/// query, so a static mirror serves every page as a file).
+pub async fn product_page_n(
+    State(state): State<AppState>,
+    Path((id, page)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    match page.parse::<usize>() {
+        Ok(page) if page >= 1 => product_page_at(&state, &id, page).await,
+        _ => Ok(not_found_page("Pages are numbered 1, 2, 3, …")),
+    }
+}
+
+async fn product_page_at(state: &AppState, id: &str, page: usize) -> Result<Response, ApiError> {
     let catalog = state.log.catalog().await?;
     let Ok(product_id) = id.parse::<fixlog_model::ProductId>() else {
         return Ok(not_found_page("No product with this id is in the log."));
     };
     let log_state = LogState::load_lines(state.store().as_ref(), &catalog, &[product_id]).await?;
-    Ok(match log_state.product(&id) {
-        Some(product) => html_response(StatusCode::OK, detail::product_page(&log_state, product)),
-        None => not_found_page("No product with this id is in the log."),
-    })
+    let Some(product) = log_state.product(id) else {
+        return Ok(not_found_page("No product with this id is in the log."));
+    };
+    if page
+        > product
+            .releases
+            .len()
+            .div_ceil(detail::VERSIONS_PER_PAGE)
+            .max(1)
+    {
+        return Ok(not_found_page(
+            "This product's versions do not fill that many pages.",
+        ));
+    }
+    Ok(html_response(
+        StatusCode::OK,
+        detail::product_page(&log_state, product, page),
+    ))
 }
 
 /// `GET /advisories/{id}`.
@@ -249,16 +295,89 @@ pub async fn entry_page(
 }
 
 /// `GET /search`.
+///
+/// Evaluates only the lines the query can match, at most [`SEARCH_LINES`] of them: a CVE query
+/// the lines its current advisories name (index `entry_cves`), otherwise the lines of the
+/// device class or product asked for. The page costs the same at any log size.
 pub async fn search_page(
     State(state): State<AppState>,
     query: Result<Query<search::SearchQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
-    let log_state = LogState::load(state.store().as_ref()).await?;
+    let store = state.store().as_ref();
+    let catalog = state.log.catalog().await?;
+    let class =
+        search::given(&query.class).and_then(|c| c.parse::<fixlog_model::DeviceClass>().ok());
+    let product = search::given(&query.product);
+    let mut found = search::Found::default();
+    let cve = search::given(&query.cve).and_then(|text| {
+        text.to_ascii_uppercase()
+            .parse::<fixlog_model::CveId>()
+            .ok()
+    });
+    let mut ids: Vec<fixlog_model::ProductId> = match &cve {
+        Some(cve) => {
+            found.named = advisories_naming(store, &catalog, cve.as_str()).await?;
+            let mut named = std::collections::BTreeSet::new();
+            for (_, advisory) in &found.named {
+                named.extend(advisory.statements.iter().map(|s| s.product.clone()));
+            }
+            named.into_iter().collect()
+        }
+        None => catalog.products().map(|(_, p)| p.id.clone()).collect(),
+    };
+    ids.retain(|id| {
+        catalog.product(id).is_some_and(|p| {
+            class.is_none_or(|class| p.device_class == class)
+                && product.is_none_or(|wanted| id.as_str() == wanted)
+        })
+    });
+    found.more = ids.len().saturating_sub(SEARCH_LINES);
+    ids.truncate(SEARCH_LINES);
+    let log_state = LogState::load_lines(store, &catalog, &ids).await?;
     Ok(html_response(
         StatusCode::OK,
-        search::search_page(&log_state, &query),
+        search::search_page(&log_state, &query, &found),
     ))
+}
+
+/// Most product lines one search page evaluates.
+const SEARCH_LINES: usize = 50;
+
+/// The current revision of every advisory whose current revision names `cve`.
+async fn advisories_naming(
+    store: &dyn Store,
+    catalog: &read::Catalog,
+    cve: &str,
+) -> Result<Vec<(EntryDoc, fixlog_model::Advisory)>, ApiError> {
+    let naming = store
+        .entries(&EntryQuery {
+            after: 0,
+            limit: 10_000,
+            product: None,
+            cve: Some(cve.to_owned()),
+            kind: None,
+        })
+        .await?;
+    let ids: std::collections::BTreeSet<String> = naming
+        .iter()
+        .map(entry_doc)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter_map(|doc| doc.advisory.map(|a| a.id))
+        .collect();
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(current) = store.advisory_entries(&id).await?.pop() else {
+            continue;
+        };
+        let doc = entry_doc(&current)?;
+        if doc.cves.iter().any(|named| named == cve) {
+            let advisory = catalog.advisory(&doc)?;
+            out.push((doc, advisory));
+        }
+    }
+    Ok(out)
 }
 
 /// `GET /check`: the answer comes from [`read::version_status_view`], exactly as the JSON API.
@@ -268,8 +387,11 @@ pub async fn check_page(
 ) -> Result<Response, ApiError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
     let store = state.store().as_ref();
-    let log_state = LogState::load(store).await?;
     let product = query.product.as_deref().map(str::trim).unwrap_or("");
+    // Only the line asked for is evaluated (the form lists every line from the catalog).
+    let catalog = state.log.catalog().await?;
+    let asked: Vec<fixlog_model::ProductId> = product.parse().into_iter().collect();
+    let log_state = LogState::load_lines(store, &catalog, &asked).await?;
     let version = query.version.as_deref().map(str::trim).unwrap_or("");
     let outcome = if product.is_empty() || version.is_empty() {
         None

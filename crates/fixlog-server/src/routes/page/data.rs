@@ -1,7 +1,7 @@
 //! What the pages show, derived from the log with the read side's own functions.
 //!
-//! [`LogState::load`] reads the catalog once and evaluates every live release of every product
-//! with [`read::compute_version_status`], the function behind
+//! [`LogState::load_lines`] evaluates every live release of the given product lines with
+//! [`read::compute_version_status`], the function behind
 //! `GET /api/v1/products/{product}/versions/{version}`, so a status on a page is the status the
 //! API reports for the same version.
 
@@ -131,30 +131,15 @@ impl ProductState {
 
 /// Everything the overview, search and coverage panels show.
 pub struct LogState {
-    /// Every product line, by id.
+    /// Every product line of the catalog, by id (the record only: for the forms' choices).
+    pub lines: Vec<Product>,
+    /// The evaluated product lines (those asked for, see [`Self::load_within`]).
     pub products: Vec<ProductState>,
     /// Current revision of every advisory.
     pub advisories: Vec<(EntryDoc, Advisory)>,
 }
 
 impl LogState {
-    /// Reads the catalog, releases and current advisories, and evaluates every live release.
-    ///
-    /// This reads every live release of every line: O(n). Large logs use [`Self::load_lines`]
-    /// for a bounded set of lines instead.
-    pub async fn load(store: &dyn Store) -> Result<Self, ApiError> {
-        let catalog = Catalog::load(store).await?;
-        let mut products = Vec::new();
-        for (seq, product) in catalog.products() {
-            products.push(product_state(store, &catalog, seq, product).await?);
-        }
-        let advisories = catalog.current_advisories(store, None).await?;
-        Ok(Self {
-            products,
-            advisories,
-        })
-    }
-
     /// The state of the given lines only (in the given order), with the current advisories
     /// naming them: O(entries of those lines), independent of the log's size.
     pub async fn load_lines(
@@ -162,13 +147,30 @@ impl LogState {
         catalog: &Catalog,
         ids: &[ProductId],
     ) -> Result<Self, ApiError> {
+        Self::load_within(store, catalog, ids, usize::MAX).await
+    }
+
+    /// Like [`Self::load_lines`], but stops after the line with which the evaluated releases
+    /// reach `releases`: a page that shows many lines costs a bounded amount however long
+    /// each line has grown.
+    pub async fn load_within(
+        store: &dyn Store,
+        catalog: &Catalog,
+        ids: &[ProductId],
+        releases: usize,
+    ) -> Result<Self, ApiError> {
         let mut products = Vec::new();
         let mut advisories: BTreeMap<String, (EntryDoc, Advisory)> = BTreeMap::new();
+        let mut evaluated = 0usize;
         for id in ids {
+            if evaluated >= releases {
+                break;
+            }
             let Some((seq, product)) = catalog.product_entry(id) else {
                 continue;
             };
             let state = product_state(store, catalog, seq, product).await?;
+            evaluated += state.releases.len();
             for (entry, advisory) in &state.advisories {
                 advisories
                     .entry(advisory.id.to_string())
@@ -177,6 +179,7 @@ impl LogState {
             products.push(state);
         }
         Ok(Self {
+            lines: catalog.products().map(|(_, p)| p.clone()).collect(),
             products,
             advisories: advisories.into_values().collect(),
         })
@@ -187,14 +190,6 @@ impl LogState {
         self.products
             .iter()
             .find(|state| state.product.id.as_str() == id)
-    }
-
-    /// Current advisories naming `cve`.
-    pub fn advisories_naming(&self, cve: &str) -> Vec<&(EntryDoc, Advisory)> {
-        self.advisories
-            .iter()
-            .filter(|(entry, _)| entry.cves.iter().any(|named| named == cve))
-            .collect()
     }
 }
 

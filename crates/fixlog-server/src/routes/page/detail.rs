@@ -47,9 +47,32 @@ fn status_css(status: &str) -> &'static str {
     }
 }
 
-/// The product page.
-pub fn product_page(state: &LogState, product: &ProductState) -> Markup {
+/// Versions one product page lists: a line's page stays small however long the line grows
+/// (every version lists its status for every CVE of the line).
+pub const VERSIONS_PER_PAGE: usize = 50;
+
+/// The product page; `page` (from 1) selects [`VERSIONS_PER_PAGE`] versions, newest first.
+pub fn product_page(state: &LogState, product: &ProductState, page: usize) -> Markup {
     let record = &product.product;
+    let total = product.releases.len();
+    let pages = total.div_ceil(VERSIONS_PER_PAGE).max(1);
+    let first = (page.max(1) - 1) * VERSIONS_PER_PAGE;
+    let shown = &product.releases[first.min(total)..(first + VERSIONS_PER_PAGE).min(total)];
+    let pager = html! {
+        @if pages > 1 {
+            nav.pager aria-label="Version pages" {
+                "Versions " (first + 1) "–" (first + shown.len()) " of " (total) ". "
+                @if page == 2 {
+                    a rel="prev" href={ "/products/" (record.id) } { "Newer versions" } " "
+                } @else if page > 2 {
+                    a rel="prev" href={ "/products/" (record.id) "/page/" (page - 1) } { "Newer versions" } " "
+                }
+                @if page < pages {
+                    a rel="next" href={ "/products/" (record.id) "/page/" (page + 1) } { "Older versions" }
+                }
+            }
+        }
+    };
     let main = html! {
         nav.crumbs aria-label="Breadcrumb" { a href="/" { "Overview" } " / " (record.device_class.label()) }
         h1 { (record.name) }
@@ -79,6 +102,7 @@ pub fn product_page(state: &LogState, product: &ProductState) -> Markup {
             @if product.releases.is_empty() {
                 p { "No firmware release published." }
             } @else {
+                (pager)
                 table.data.versions #versions {
                     thead { tr {
                         th scope="col" { "Version" }
@@ -87,7 +111,7 @@ pub fn product_page(state: &LogState, product: &ProductState) -> Markup {
                         th scope="col" { "CVE status" }
                     } }
                     tbody {
-                        @for release in &product.releases {
+                        @for release in shown {
                             tr data-version=(release.status.version) {
                                 th scope="row" {
                                     span.version { (release.status.version) }

@@ -93,7 +93,7 @@ pub fn render(overview: &Overview<'_>) -> Markup {
             @if overview.truncated {
                 p.hint {
                     "The " (state.products.len()) " of " (overview.lines)
-                    " lines named by the newest entries; every line has its own page, and "
+                    " lines with the newest entries; every line has its own page, and "
                     a href="/api/v1/products" { "the product list" } " names all of them."
                 }
             }
@@ -337,9 +337,9 @@ pub fn check_form(state: &LogState, product: Option<&str>, version: Option<&str>
             div.fields {
                 label for="check-product" { "Product" }
                 select #check-product name="product" required {
-                    @for p in &state.products {
-                        option value=(p.product.id) selected[product == Some(p.product.id.as_str())] {
-                            (p.product.name) " (" (p.product.id) ")"
+                    @for p in &state.lines {
+                        option value=(p.id) selected[product == Some(p.id.as_str())] {
+                            (p.name) " (" (p.id) ")"
                         }
                     }
                 }

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use fixlog_api::VersionStatusView;
-use fixlog_model::{CveId, DeviceClass};
+use fixlog_formats::EntryDoc;
+use fixlog_model::{Advisory, CveId, DeviceClass};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -30,7 +31,7 @@ pub struct SearchQuery {
     pub version: Option<String>,
 }
 
-fn given(field: &Option<String>) -> Option<&str> {
+pub fn given(field: &Option<String>) -> Option<&str> {
     field
         .as_deref()
         .map(str::trim)
@@ -48,8 +49,17 @@ pub struct CheckQuery {
     pub version: Option<String>,
 }
 
-/// The search page with its results.
-pub fn search_page(state: &LogState, query: &SearchQuery) -> Markup {
+/// What the route found for a query besides the evaluated lines.
+#[derive(Default)]
+pub struct Found {
+    /// Current advisories naming the queried CVE (when one was asked for).
+    pub named: Vec<(EntryDoc, Advisory)>,
+    /// Matching lines that were not evaluated (beyond the page's bound).
+    pub more: usize,
+}
+
+/// The search page with its results; `state` holds the matching lines (up to the bound).
+pub fn search_page(state: &LogState, query: &SearchQuery, found: &Found) -> Markup {
     let class = given(&query.class);
     let product = given(&query.product);
     let cve_text = given(&query.cve);
@@ -91,8 +101,8 @@ pub fn search_page(state: &LogState, query: &SearchQuery) -> Markup {
                 label for="f-product" { "Product" }
                 select #f-product name="product" {
                     option value="" { "any" }
-                    @for p in &state.products {
-                        option value=(p.product.id) selected[product == Some(p.product.id.as_str())] { (p.product.name) }
+                    @for p in &state.lines {
+                        option value=(p.id) selected[product == Some(p.id.as_str())] { (p.name) }
                     }
                 }
                 label for="f-cve" { "CVE id" }
@@ -103,8 +113,13 @@ pub fn search_page(state: &LogState, query: &SearchQuery) -> Markup {
             button type="submit" { "Search" }
         }
         @for problem in &problems { p.banner.error role="alert" { (problem) } }
+        @if found.more > 0 {
+            p.banner #search-more role="status" {
+                (found.more) " more product lines match than this page evaluates; narrow the search by device class or product."
+            }
+        }
         @if let Some(cve) = &cve {
-            (cve_results(state, &products, cve))
+            (cve_results(&found.named, &products, cve))
         } @else if let Some(version) = version {
             (version_results(&products, version))
         } @else {
@@ -114,8 +129,11 @@ pub fn search_page(state: &LogState, query: &SearchQuery) -> Markup {
     shell("Search", main)
 }
 
-fn cve_results(state: &LogState, products: &[&ProductState], cve: &str) -> Markup {
-    let advisories = state.advisories_naming(cve);
+fn cve_results(
+    advisories: &[(EntryDoc, Advisory)],
+    products: &[&ProductState],
+    cve: &str,
+) -> Markup {
     let details = advisories
         .iter()
         .filter(|(_, a)| !a.withdrawn)
