@@ -101,7 +101,8 @@ measure = {r["size"]: r for r in records if r["record"] == "measure"}
 small, large = sorted(measure)
 # Indexed routes: their cost must not grow with the log (a generous 3x for noise).
 routes = ["entry", "proof", "version_status", "product_firmware", "by_digest", "advisory",
-          "product_page", "advisory_page", "front_page", "feed", "checkpoint"]
+          "product_page", "advisory_page", "search_cve", "check_page", "front_page", "feed",
+          "checkpoint"]
 failed = []
 for route in routes:
     a, b = measure[small][route]["p50_ms"], measure[large][route]["p50_ms"]

@@ -572,6 +572,29 @@ async fn measure(base: &str, url: &str, n: usize) {
                 .map(|d| format!("/advisories/{}", d["advisory"]["id"].as_str().unwrap()))
                 .collect(),
         ),
+        (
+            "search_cve",
+            advisories
+                .iter()
+                .take(n.min(50))
+                .filter_map(|d| d["cves"][0].as_str())
+                .map(|cve| format!("/search?cve={cve}"))
+                .collect(),
+        ),
+        (
+            "check_page",
+            releases
+                .iter()
+                .take(n.min(50))
+                .map(|d| {
+                    format!(
+                        "/check?product={}&version={}",
+                        d["product"].as_str().unwrap(),
+                        esc(d["fixed_version"].as_str().unwrap())
+                    )
+                })
+                .collect(),
+        ),
         ("front_page", vec!["/".to_owned(); n.min(50)]),
         ("feed", vec!["/feed.atom".to_owned(); n.min(50)]),
         ("checkpoint", vec!["/tlog/checkpoint".to_owned(); n]),
