@@ -203,7 +203,7 @@ pub async fn overview_page(State(state): State<AppState>) -> Result<Response, Ap
     Ok(html_response(StatusCode::OK, markup))
 }
 
-/// `GET /products/{id}`: the line's newest [`detail::VERSIONS_PER_PAGE`] versions.
+/// `GET /products/{id}`: the line's newest `detail::VERSIONS_PER_PAGE` (50) versions.
 pub async fn product_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -296,7 +296,7 @@ pub async fn entry_page(
 
 /// `GET /search`.
 ///
-/// Evaluates only the lines the query can match, at most [`SEARCH_LINES`] of them: a CVE query
+/// Evaluates only the lines the query can match, at most `SEARCH_LINES` (50) of them: a CVE query
 /// the lines its current advisories name (index `entry_cves`), otherwise the lines of the
 /// device class or product asked for. The page costs the same at any log size.
 pub async fn search_page(
