@@ -344,7 +344,9 @@ pub async fn search_page(
 /// Most product lines one search page evaluates.
 const SEARCH_LINES: usize = 50;
 
-/// The current revision of every advisory whose current revision names `cve`.
+/// The current revision of every advisory whose current revision names `cve`. Every such
+/// advisory has an `advisory` entry naming it (a withdrawal ends a history, never starts one),
+/// so the releases that fix the CVE, however many, are not read.
 async fn advisories_naming(
     store: &dyn Store,
     catalog: &read::Catalog,
@@ -356,7 +358,7 @@ async fn advisories_naming(
             limit: 10_000,
             product: None,
             cve: Some(cve.to_owned()),
-            kind: None,
+            kind: Some("advisory".to_owned()),
         })
         .await?;
     let ids: std::collections::BTreeSet<String> = naming
