@@ -232,13 +232,7 @@ async fn product_page_at(state: &AppState, id: &str, page: usize) -> Result<Resp
     let Some(product) = log_state.product(id) else {
         return Ok(not_found_page("No product with this id is in the log."));
     };
-    if page
-        > product
-            .releases
-            .len()
-            .div_ceil(detail::VERSIONS_PER_PAGE)
-            .max(1)
-    {
+    if page > detail::version_pages(product) {
         return Ok(not_found_page(
             "This product's versions do not fill that many pages.",
         ));

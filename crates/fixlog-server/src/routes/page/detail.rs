@@ -51,11 +51,16 @@ fn status_css(status: &str) -> &'static str {
 /// (every version lists its status for every CVE of the line).
 pub const VERSIONS_PER_PAGE: usize = 50;
 
+/// How many pages a line's versions fill (at least one, for a line without releases).
+pub fn version_pages(product: &ProductState) -> usize {
+    product.releases.len().div_ceil(VERSIONS_PER_PAGE).max(1)
+}
+
 /// The product page; `page` (from 1) selects [`VERSIONS_PER_PAGE`] versions, newest first.
 pub fn product_page(state: &LogState, product: &ProductState, page: usize) -> Markup {
     let record = &product.product;
     let total = product.releases.len();
-    let pages = total.div_ceil(VERSIONS_PER_PAGE).max(1);
+    let pages = version_pages(product);
     let first = (page.max(1) - 1) * VERSIONS_PER_PAGE;
     let shown = &product.releases[first.min(total)..(first + VERSIONS_PER_PAGE).min(total)];
     let pager = html! {
